@@ -1,0 +1,220 @@
+//! Server functions: the browser's calls into the desk. Each one finds the
+//! signed-in person from the session cookie, calls the [`Desk`] service and
+//! translates its answer; no rule is decided here.
+//!
+//! [`Desk`]: crate::desk::Desk
+//!
+//! The server function macro turns each function's parameters into the
+//! fields of a generated struct; the functions' docs describe them.
+#![expect(
+    missing_docs,
+    reason = "the generated argument structs' fields are the documented parameters"
+)]
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+
+use crate::domain::{ClientRef, DeskError, GroupWithMembers, Job, NewJob, QueueSnapshot, Viewer};
+
+/// The name of the cookie that carries the session.
+pub const SESSION_COOKIE: &str = "sb_session";
+
+impl FromServerFnError for DeskError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        DeskError::Transport {
+            message: value.to_string(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod serve {
+    //! What every server function does around its call to the desk.
+
+    use axum::http::{HeaderMap, StatusCode, header};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use super::SESSION_COOKIE;
+    use crate::desk::{SessionToken, SharedDesk};
+    use crate::domain::{DeskError, Viewer};
+
+    /// The desk provided by the server.
+    pub fn desk() -> Result<SharedDesk, DeskError> {
+        use_context::<SharedDesk>().ok_or(DeskError::Unavailable)
+    }
+
+    /// The session token in the request's cookie, if any.
+    pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, value)| SessionToken(value.to_owned()))
+    }
+
+    /// The request's headers.
+    pub async fn headers() -> Result<HeaderMap, DeskError> {
+        leptos_axum::extract::<HeaderMap>()
+            .await
+            .map_err(|e| DeskError::Transport {
+                message: e.to_string(),
+            })
+    }
+
+    /// The signed-in person, or `NotSignedIn`.
+    pub async fn viewer() -> Result<(SharedDesk, Viewer), DeskError> {
+        let desk = desk()?;
+        let token = session_token(&headers().await?).ok_or(DeskError::NotSignedIn)?;
+        let viewer = desk.viewer(&token).await?;
+        Ok((desk, viewer))
+    }
+
+    /// Sets the HTTP status of the response to match `result`.
+    pub fn answer<T>(result: Result<T, DeskError>) -> Result<T, DeskError> {
+        if let Err(error) = &result
+            && let Some(response) = use_context::<ResponseOptions>()
+        {
+            response.set_status(
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+        result
+    }
+
+    /// The `Set-Cookie` value that stores `token`, or clears the cookie.
+    pub fn session_cookie(token: Option<&SessionToken>) -> String {
+        match token {
+            Some(token) => format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200",
+                token.0
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        }
+    }
+
+    /// Adds a `Set-Cookie` header to the response.
+    pub fn set_cookie(value: String) {
+        if let Some(response) = use_context::<ResponseOptions>()
+            && let Ok(value) = axum::http::HeaderValue::from_str(&value)
+        {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use serve::{session_cookie, session_token};
+
+/// Signs in and sets the session cookie.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<Viewer, DeskError> {
+    use axum::extract::ConnectInfo;
+    serve::answer(
+        async {
+            let desk = serve::desk()?;
+            let from = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+                .await
+                .ok()
+                .map(|c| c.0.ip());
+            let (viewer, token) = desk.sign_in(&username, &password, from).await?;
+            serve::set_cookie(serve::session_cookie(Some(&token)));
+            Ok(viewer)
+        }
+        .await,
+    )
+}
+
+/// Ends the session and clears the cookie.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), DeskError> {
+    serve::answer(
+        async {
+            let desk = serve::desk()?;
+            if let Some(token) = serve::session_token(&serve::headers().await?) {
+                desk.sign_out(&token).await?;
+            }
+            serve::set_cookie(serve::session_cookie(None));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in person, or `None`.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<Viewer>, DeskError> {
+    match serve::viewer().await {
+        Ok((_, viewer)) => Ok(Some(viewer)),
+        Err(DeskError::NotSignedIn) => Ok(None),
+        Err(other) => serve::answer(Err(other)),
+    }
+}
+
+/// The open jobs the signed-in person may see, and the log position.
+#[server(endpoint = "open_queue")]
+pub async fn open_queue() -> Result<QueueSnapshot, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.open_queue(&viewer).await
+        }
+        .await,
+    )
+}
+
+/// Logs a new job.
+#[server(endpoint = "log_job")]
+pub async fn log_job(job: NewJob) -> Result<Job, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.log_job(&viewer, job).await
+        }
+        .await,
+    )
+}
+
+/// Takes a job for the signed-in technician, if it is still at `version`.
+#[server(endpoint = "take_job")]
+pub async fn take_job(reference: String, version: u64) -> Result<Job, DeskError> {
+    serve::answer(
+        async {
+            let reference = reference
+                .parse()
+                .map_err(|m: String| DeskError::invalid("reference", m))?;
+            let (desk, viewer) = serve::viewer().await?;
+            desk.take_job(&viewer, reference, version).await
+        }
+        .await,
+    )
+}
+
+/// Clients matching `text`, for the client search of the job form.
+#[server(endpoint = "find_clients")]
+pub async fn find_clients(text: String) -> Result<Vec<ClientRef>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.find_clients(&viewer, &text).await
+        }
+        .await,
+    )
+}
+
+/// The groups and their members, for assigning jobs.
+#[server(endpoint = "groups")]
+pub async fn groups() -> Result<Vec<GroupWithMembers>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.groups(&viewer).await
+        }
+        .await,
+    )
+}

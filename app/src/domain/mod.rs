@@ -1,0 +1,76 @@
+//! The domain: pure types and rules shared by the browser and the server.
+//!
+//! Nothing here does I/O. Rules that decide what is allowed (the priority
+//! matrix, validation, who may see a job) live in these modules so that the
+//! server enforces them and the browser can explain them with the same code.
+
+pub mod error;
+pub mod event;
+pub mod job;
+pub mod people;
+pub mod queue;
+
+pub use error::{DeskError, FieldError};
+pub use event::{Change, Event, LiveMessage};
+pub use job::{
+    Channel, ClientRef, GroupRef, Impact, Job, JobRef, NewJob, Priority, Status, Urgency,
+    ValidNewJob,
+};
+pub use people::{GroupWithMembers, Role, UserRef, Viewer};
+pub use queue::QueueSnapshot;
+
+/// Jobs built for tests of the rules.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use jiff::Timestamp;
+
+    use super::*;
+
+    /// Job number `n` (`J-1001 + n`) of priority `P1 + priority`, logged
+    /// `age_minutes` ago, in the Network group, logged by `fran`.
+    pub fn job(n: u64, priority: u8, age_minutes: i64) -> Job {
+        let now: Timestamp = "2026-06-01T09:00:00Z".parse().expect("time");
+        let created = Timestamp::from_second(now.as_second() - age_minutes * 60).expect("time");
+        Job {
+            reference: JobRef(JobRef::FIRST + n),
+            title: format!("Job {n}"),
+            description: String::new(),
+            client: ClientRef {
+                id: "c1".into(),
+                name: "Cleo Client".into(),
+                organisation: "Acme".into(),
+            },
+            category: "Network".into(),
+            impact: Impact::Medium,
+            urgency: Urgency::Medium,
+            priority: [Priority::P1, Priority::P2, Priority::P3, Priority::P4]
+                [usize::from(priority % 4)],
+            status: Status::New,
+            channel: Channel::Phone,
+            group: Some(GroupRef {
+                id: "network".into(),
+                name: "Network".into(),
+            }),
+            technician: None,
+            logged_by: UserRef {
+                id: "fran".into(),
+                name: "Fran Front".into(),
+            },
+            created_at: created,
+            updated_at: created,
+            version: 1,
+        }
+    }
+
+    /// A person of `role` in `groups`.
+    pub fn viewer(id: &str, role: Role, groups: &[&str]) -> Viewer {
+        Viewer {
+            user: UserRef {
+                id: id.into(),
+                name: id.into(),
+            },
+            role,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+}

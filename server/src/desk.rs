@@ -1,0 +1,435 @@
+//! The desk service: every command and query of [`app::desk::Desk`], checked
+//! by the domain's rules and committed through the ordered log.
+//!
+//! A command reads the state it decides on, decides with pure rules, then
+//! commits its change together with its event only if the log has not moved
+//! since that read. Commands of one instance take turns; an instance that
+//! loses a race with another reads again and decides again.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::desk::{Desk, SessionToken};
+use app::domain::{
+    Change, ClientRef, DeskError, Event, GroupWithMembers, Job, JobRef, NewJob, QueueSnapshot,
+    Status, Viewer,
+};
+use jiff::Timestamp;
+use tokio::sync::Mutex;
+
+use crate::auth::{self, SignInBrake};
+use crate::hub::Hub;
+use crate::log::LogSync;
+use crate::store::{Counters, Mutation, Store, StoreError};
+
+/// How long a session lasts after sign-in.
+const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// How many times a command is decided again after losing a race.
+const ATTEMPTS: usize = 8;
+
+/// The desk over SurrealDB.
+pub struct DeskService {
+    store: Store,
+    hub: Arc<Hub>,
+    log: Arc<LogSync>,
+    brake: SignInBrake,
+    writer: Mutex<()>,
+}
+
+/// Logs an internal failure once, with what was being done, and answers with
+/// the generic error that the person sees.
+fn internal(doing: &'static str) -> impl FnOnce(StoreError) -> DeskError {
+    move |error| {
+        tracing::error!(error = %error, doing, "storage failed");
+        DeskError::Unavailable
+    }
+}
+
+impl DeskService {
+    /// A desk over `store`, feeding `hub` through `log`.
+    pub fn new(store: Store, hub: Arc<Hub>, log: Arc<LogSync>) -> Self {
+        Self {
+            store,
+            hub,
+            log,
+            brake: SignInBrake::default(),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// Decides a change with `plan` at the current log position and commits
+    /// it, deciding again if another instance committed first. Returns the
+    /// committed event once this instance's hub has applied it.
+    async fn commit<F, Fut>(&self, mut plan: F) -> Result<Event, DeskError>
+    where
+        F: FnMut(Counters) -> Fut,
+        Fut: Future<Output = Result<(Mutation, Event), DeskError>>,
+    {
+        let _turn = self.writer.lock().await;
+        for attempt in 0..ATTEMPTS {
+            let counters = self
+                .store
+                .counters()
+                .await
+                .map_err(internal("reading the log position"))?;
+            let (mutation, event) = plan(counters).await?;
+            match self
+                .store
+                .append(counters.position, &mutation, &event)
+                .await
+            {
+                Ok(()) => {
+                    self.log
+                        .catch_up()
+                        .await
+                        .map_err(internal("applying a committed event"))?;
+                    tracing::info!(
+                        log.position = event.position,
+                        job.reference = %event.job.reference,
+                        user.id = %event.actor.id,
+                        change = ?std::mem::discriminant(&event.change),
+                        "committed"
+                    );
+                    return Ok(event);
+                }
+                Err(StoreError::Moved) => {
+                    tracing::debug!(attempt, "the log moved on; deciding again");
+                    tokio::time::sleep(Duration::from_millis(5 << attempt.min(5))).await;
+                }
+                Err(other) => return Err(internal("committing a change")(other)),
+            }
+        }
+        tracing::error!(
+            attempts = ATTEMPTS,
+            "gave up committing: the log kept moving"
+        );
+        Err(DeskError::Unavailable)
+    }
+
+    /// Creates a user with a hashed password (for seeding and set-up).
+    pub async fn create_user(
+        &self,
+        username: &str,
+        name: &str,
+        role: app::domain::Role,
+        groups: &[&str],
+        password: &str,
+    ) -> Result<(), StoreError> {
+        let password = password.to_owned();
+        let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Internal(format!("hashing a password: {e}")))?
+            .map_err(|e| StoreError::Internal(format!("hashing a password: {e}")))?;
+        self.store
+            .create_user(&crate::store::UserRow {
+                username: username.to_owned(),
+                name: name.to_owned(),
+                role,
+                groups: groups.iter().map(|g| g.to_string()).collect(),
+                password_hash,
+                active: true,
+            })
+            .await
+    }
+
+    /// Records a job brought in from elsewhere (demo data, an import) as it
+    /// is, with its own number and state, through the log like any change.
+    pub async fn import_job(
+        &self,
+        actor: &app::domain::UserRef,
+        job: Job,
+    ) -> Result<Job, DeskError> {
+        let event = self
+            .commit(|counters| {
+                let mut job = job.clone();
+                job.reference = JobRef(job.reference.0.max(counters.last_job + 1));
+                job.version = 1;
+                let event = Event {
+                    position: counters.position + 1,
+                    at: Timestamp::now(),
+                    actor: actor.clone(),
+                    change: Change::Imported,
+                    job: job.clone(),
+                    before: None,
+                };
+                async move { Ok((Mutation::CreateJob(Box::new(job)), event)) }
+            })
+            .await?;
+        Ok(event.job)
+    }
+
+    /// The store, for seeding.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+#[async_trait::async_trait]
+impl Desk for DeskService {
+    async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(Viewer, SessionToken), DeskError> {
+        let username = username.trim();
+        if let Some(wait) = self.brake.must_wait(username, from, Instant::now()) {
+            tracing::warn!(user.name = username, client.ip = ?from, "sign-in refused: too many failures");
+            return Err(DeskError::TooManyAttempts {
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
+        let user = self
+            .store
+            .user(username)
+            .await
+            .map_err(internal("finding a user"))?;
+        let hash = user
+            .as_ref()
+            .map_or_else(|| auth::DECOY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        let user = match user {
+            Some(user) if matches && user.active => user,
+            _ => {
+                self.brake.failed(username, from, Instant::now());
+                tracing::info!(user.name = username, client.ip = ?from, "sign-in failed");
+                return Err(DeskError::BadCredentials);
+            }
+        };
+        self.brake.succeeded(username, from);
+        let secret = auth::new_session_secret();
+        let expires = Timestamp::now().as_second() + SESSION_LIFETIME.as_secs() as i64;
+        self.store
+            .create_session(&auth::session_key(&secret), &user.username, expires)
+            .await
+            .map_err(internal("opening a session"))?;
+        tracing::info!(user.id = %user.username, "signed in");
+        Ok((
+            Viewer {
+                user: user.as_ref(),
+                role: user.role,
+                groups: user.groups,
+            },
+            SessionToken(secret),
+        ))
+    }
+
+    async fn sign_out(&self, token: &SessionToken) -> Result<(), DeskError> {
+        self.store
+            .delete_session(&auth::session_key(&token.0))
+            .await
+            .map_err(internal("closing a session"))
+    }
+
+    async fn viewer(&self, token: &SessionToken) -> Result<Viewer, DeskError> {
+        let key = auth::session_key(&token.0);
+        let Some((username, expires)) = self
+            .store
+            .session(&key)
+            .await
+            .map_err(internal("reading a session"))?
+        else {
+            return Err(DeskError::NotSignedIn);
+        };
+        if expires <= Timestamp::now().as_second() {
+            self.store
+                .delete_session(&key)
+                .await
+                .map_err(internal("closing an expired session"))?;
+            return Err(DeskError::NotSignedIn);
+        }
+        match self
+            .store
+            .user(&username)
+            .await
+            .map_err(internal("finding a user"))?
+        {
+            Some(user) if user.active => Ok(Viewer {
+                user: user.as_ref(),
+                role: user.role,
+                groups: user.groups,
+            }),
+            _ => Err(DeskError::NotSignedIn),
+        }
+    }
+
+    async fn log_job(&self, viewer: &Viewer, job: NewJob) -> Result<Job, DeskError> {
+        if !viewer.can_log_jobs() {
+            return Err(DeskError::forbidden("Your role does not log jobs."));
+        }
+        let valid = job
+            .validate()
+            .map_err(|errors| DeskError::Invalid { errors })?;
+        let client = self
+            .store
+            .client(&valid.client_id)
+            .await
+            .map_err(internal("finding a client"))?
+            .ok_or_else(|| {
+                DeskError::invalid(
+                    "client",
+                    "That client does not exist; search for the client and pick one from the list.",
+                )
+            })?;
+        let group = match &valid.group_id {
+            Some(id) => Some(
+                self.store
+                    .group(id)
+                    .await
+                    .map_err(internal("finding a group"))?
+                    .ok_or_else(|| {
+                        DeskError::invalid(
+                            "group",
+                            format!("There is no group `{id}`; pick one from the list."),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let technician = match (&valid.technician_id, &group) {
+            (Some(id), Some(group)) => {
+                let members = self
+                    .store
+                    .groups()
+                    .await
+                    .map_err(internal("listing groups"))?;
+                let member = members
+                    .into_iter()
+                    .find(|g| g.group.id == group.id)
+                    .and_then(|g| g.members.into_iter().find(|m| &m.id == id));
+                Some(member.ok_or_else(|| {
+                    DeskError::invalid(
+                        "technician",
+                        format!(
+                            "`{id}` is not a technician of {}; pick one of its members.",
+                            group.name
+                        ),
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        let event = self
+            .commit(|counters| {
+                let now = Timestamp::now();
+                let job = Job {
+                    reference: JobRef(counters.last_job.max(JobRef::FIRST - 1) + 1),
+                    title: valid.title.clone(),
+                    description: valid.description.clone(),
+                    client: client.clone(),
+                    category: valid.category.clone(),
+                    impact: valid.impact,
+                    urgency: valid.urgency,
+                    priority: valid.priority(),
+                    status: valid.initial_status(),
+                    channel: valid.channel,
+                    group: group.clone(),
+                    technician: technician.clone(),
+                    logged_by: viewer.user.clone(),
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                };
+                let event = Event {
+                    position: counters.position + 1,
+                    at: now,
+                    actor: viewer.user.clone(),
+                    change: Change::Logged,
+                    job: job.clone(),
+                    before: None,
+                };
+                async move { Ok((Mutation::CreateJob(Box::new(job)), event)) }
+            })
+            .await?;
+        Ok(event.job)
+    }
+
+    async fn take_job(
+        &self,
+        viewer: &Viewer,
+        reference: JobRef,
+        version: u64,
+    ) -> Result<Job, DeskError> {
+        let event = self
+            .commit(|counters| async move {
+                let job = self
+                    .store
+                    .job(reference)
+                    .await
+                    .map_err(internal("reading a job"))?
+                    .filter(|job| viewer.can_see(job))
+                    .ok_or_else(|| DeskError::not_found(format!("There is no job {reference} that you can see.")))?;
+                if job.version != version {
+                    return Err(DeskError::Conflict {
+                        message: format!(
+                            "{reference} changed since you saw it (it is now {} and {}); look at it again before taking it.",
+                            job.status.label().to_lowercase(),
+                            job.technician.as_ref().map_or("unassigned".to_owned(), |t| format!("with {}", t.name)),
+                        ),
+                    });
+                }
+                viewer.can_take(&job).map_err(DeskError::forbidden)?;
+                let now = Timestamp::now();
+                let mut after = job.clone();
+                after.technician = Some(viewer.user.clone());
+                if matches!(after.status, Status::New) {
+                    after.status = Status::Assigned;
+                }
+                after.updated_at = now;
+                after.version += 1;
+                let event = Event {
+                    position: counters.position + 1,
+                    at: now,
+                    actor: viewer.user.clone(),
+                    change: Change::Taken { previous: job.technician.clone() },
+                    job: after.clone(),
+                    before: Some(job),
+                };
+                Ok((Mutation::ReplaceJob(Box::new(after)), event))
+            })
+            .await?;
+        Ok(event.job)
+    }
+
+    async fn job(&self, viewer: &Viewer, reference: JobRef) -> Result<Job, DeskError> {
+        self.store
+            .job(reference)
+            .await
+            .map_err(internal("reading a job"))?
+            .filter(|job| viewer.can_see(job))
+            .ok_or_else(|| {
+                DeskError::not_found(format!("There is no job {reference} that you can see."))
+            })
+    }
+
+    async fn open_queue(&self, viewer: &Viewer) -> Result<QueueSnapshot, DeskError> {
+        Ok(self.hub.open_queue(viewer))
+    }
+
+    async fn find_clients(
+        &self,
+        _viewer: &Viewer,
+        text: &str,
+    ) -> Result<Vec<ClientRef>, DeskError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store
+            .find_clients(text, 20)
+            .await
+            .map_err(internal("searching clients"))
+    }
+
+    async fn groups(&self, _viewer: &Viewer) -> Result<Vec<GroupWithMembers>, DeskError> {
+        self.store
+            .groups()
+            .await
+            .map_err(internal("listing groups"))
+    }
+}

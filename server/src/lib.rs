@@ -1,0 +1,181 @@
+//! The Switchboard server: it implements the desk over SurrealDB and serves
+//! the pages, the live connection and the REST API.
+//!
+//! # Layout
+//! - [`config`]: typed settings from defaults, file, environment and flags.
+//! - [`store`]: SurrealDB: connection, versioned schema, queries.
+//! - [`log`]: following the ordered log into the hub.
+//! - [`hub`]: open jobs, recent events and live subscriptions in memory.
+//! - [`desk`]: the service that every route calls; rules come from the
+//!   domain in the `app` crate.
+//! - [`auth`]: passwords, session secrets, the sign-in brake.
+//! - [`routes`]: HTTP, REST, websocket, health and the same-origin guard.
+//! - [`seed`]: demo data.
+//!
+//! Errors: [`store::StoreError`] inside, `app::domain::DeskError` at every
+//! boundary; a [`StartError`] stops the start.
+
+pub mod auth;
+pub mod config;
+pub mod desk;
+pub mod hub;
+pub mod log;
+pub mod routes;
+pub mod seed;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::desk::DeskService;
+use crate::hub::Hub;
+use crate::log::LogSync;
+use crate::routes::AppState;
+use crate::store::{Store, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or upgraded.
+    #[error("database {url}: {source}")]
+    Database {
+        /// The configured URL.
+        url: String,
+        /// What failed.
+        source: StoreError,
+    },
+    /// The address could not be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The configured address.
+        addr: SocketAddr,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// A started server.
+pub struct Running {
+    /// The address it listens on (with the real port when 0 was asked).
+    pub addr: SocketAddr,
+    /// The desk, for tests and tools that act without HTTP.
+    pub desk: Arc<DeskService>,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets open ones finish, and waits.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server ends (on Ctrl-C or SIGTERM when started by
+    /// [`serve_until_signal`]).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+/// Opens the database, upgrades its schema, seeds demo data when asked,
+/// loads the hub from the log and starts serving.
+pub async fn start(config: &Config) -> Result<Running, StartError> {
+    let database = |source| StartError::Database {
+        url: config.database_url.clone(),
+        source,
+    };
+    let store = Store::connect(config).await.map_err(database)?;
+    let version = store.migrate().await.map_err(database)?;
+    tracing::info!(schema.version = version, db.url = %config.database_url, "database ready");
+
+    let (position, open_jobs) = store.open_jobs().await.map_err(database)?;
+    let window = config.replay_window;
+    let recent = store
+        .events_after(position.saturating_sub(window as u64), window)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .filter(|e| e.position <= position)
+        .collect();
+    let hub = Arc::new(Hub::new(position, open_jobs, recent, window));
+    let log = Arc::new(LogSync::new(store.clone(), hub.clone()));
+    let desk = Arc::new(DeskService::new(store.clone(), hub.clone(), log.clone()));
+
+    if config.demo && seed::seed_demo(&desk).await.map_err(database)? {
+        tracing::info!(jobs = seed::DEMO_JOBS, "demo data added");
+    }
+    tokio::spawn(log.clone().run());
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("switchboard")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        leptos_options,
+        desk: desk.clone(),
+        hub,
+        store,
+    };
+    let app = routes::router(state);
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    tracing::info!(http.addr = %addr, "listening");
+    Ok(Running {
+        addr,
+        desk,
+        shutdown,
+        task,
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM, then stops `running`.
+pub async fn serve_until_signal(running: Running) {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+    running.stop().await;
+}

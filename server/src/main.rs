@@ -1,0 +1,118 @@
+//! The `switchboard` binary: reads the configuration, starts the server and
+//! runs until Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use switchboard::config::{Config, ConfigError, Layers};
+
+/// A live service desk. Settings come from defaults, then a TOML file, then
+/// SWITCHBOARD_* environment variables, then these flags.
+#[derive(Parser, Debug)]
+#[command(name = "switchboard", version)]
+struct Flags {
+    /// A TOML file of settings (default: ./switchboard.toml when it exists;
+    /// also SWITCHBOARD_CONFIG).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address to listen on, IP:PORT.
+    #[arg(long)]
+    listen: Option<String>,
+    /// surrealkv://FOLDER, mem:// or ws://HOST:PORT.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// SurrealDB namespace.
+    #[arg(long)]
+    namespace: Option<String>,
+    /// SurrealDB database.
+    #[arg(long)]
+    database: Option<String>,
+    /// Root user of a SurrealDB server.
+    #[arg(long)]
+    database_user: Option<String>,
+    /// Fill an empty desk with demo data: true or false.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    demo: Option<String>,
+    /// error, warn, info, debug or trace.
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Recent events kept for reconnecting screens.
+    #[arg(long)]
+    replay_window: Option<String>,
+    /// Folder of the compiled site.
+    #[arg(long)]
+    site_root: Option<String>,
+}
+
+fn configure(flags: Flags) -> Result<Config, ConfigError> {
+    let mut layers = Layers::default();
+    let file = flags
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("SWITCHBOARD_CONFIG").map(PathBuf::from))
+        .or_else(|| Some(PathBuf::from("switchboard.toml")).filter(|p| p.exists()));
+    if let Some(file) = file {
+        layers.add_file(&file)?;
+    }
+    layers.add_env(|name| std::env::var(name).ok());
+    let given = [
+        ("listen", flags.listen),
+        ("database_url", flags.database_url),
+        ("namespace", flags.namespace),
+        ("database", flags.database),
+        ("database_user", flags.database_user),
+        ("demo", flags.demo),
+        ("log_level", flags.log_level),
+        ("replay_window", flags.replay_window),
+        ("site_root", flags.site_root),
+    ];
+    for (setting, value) in given {
+        if let Some(value) = value {
+            layers.set(
+                setting,
+                value,
+                format!("flag --{}", setting.replace('_', "-")),
+            );
+        }
+    }
+    layers.resolve()
+}
+
+fn init_logs(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "{level},surrealdb=warn,surrealdb_core=warn,surrealkv=warn,tower_http=info"
+    ));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match configure(Flags::parse()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("switchboard: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&config.log_level);
+    let running = match switchboard::start(&config).await {
+        Ok(running) => running,
+        Err(error) => {
+            tracing::error!(error = %error, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    if config.demo {
+        println!("Demo people (user name / password):");
+        for (username, name, role, _, password) in switchboard::seed::DEMO_PEOPLE {
+            println!("  {username:<5} / {password:<15} {name}, {}", role.label());
+        }
+    }
+    println!("Switchboard is running at http://{}", running.addr);
+    switchboard::serve_until_signal(running).await;
+    ExitCode::SUCCESS
+}

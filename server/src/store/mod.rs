@@ -1,0 +1,502 @@
+//! SurrealDB storage: connecting, the versioned schema, and every query the
+//! desk makes. Rows are read and written as the domain's serde types through
+//! JSON; nothing of SurrealDB leaves this module.
+
+mod schema;
+
+use std::time::Duration;
+
+use app::domain::{ClientRef, Event, GroupRef, GroupWithMembers, Job, JobRef, Role, UserRef};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use surrealdb::Surreal;
+use surrealdb::engine::any::{self, Any};
+use surrealdb::opt::auth::Root;
+
+use crate::config::Config;
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SurrealDB refused or failed the query.
+    #[error("database: {0}")]
+    Database(#[from] surrealdb::Error),
+    /// A row did not have the expected shape.
+    #[error("row shape: {0}")]
+    Shape(#[from] serde_json::Error),
+    /// The log moved on between reading and writing: someone else committed.
+    #[error("the log moved on before this change could commit")]
+    Moved,
+    /// Something around the database failed (hashing, a worker thread).
+    #[error("{0}")]
+    Internal(String),
+    /// A schema upgrade failed; the data folder is left at the last version.
+    #[error("schema version {version} ({name}) failed: {cause}")]
+    Migration {
+        /// The version that failed.
+        version: u32,
+        /// Its name.
+        name: &'static str,
+        /// What SurrealDB said.
+        cause: String,
+    },
+}
+
+/// A user as stored, with the password hash.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    /// The sign-in name, also the user's id.
+    pub username: String,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Group ids.
+    pub groups: Vec<String>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// Whether the user may sign in.
+    pub active: bool,
+}
+
+impl UserRow {
+    /// The user as shown on jobs.
+    pub fn as_ref(&self) -> UserRef {
+        UserRef {
+            id: self.username.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// The log counters, read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// The position of the last committed event.
+    pub position: u64,
+    /// The number of the last job logged.
+    pub last_job: u64,
+}
+
+/// What a command writes besides its event.
+#[derive(Debug, Clone)]
+pub enum Mutation {
+    /// Create a job (its number is the next after the last).
+    CreateJob(Box<Job>),
+    /// Replace a job's state.
+    ReplaceJob(Box<Job>),
+}
+
+/// The database handle.
+#[derive(Clone)]
+pub struct Store {
+    db: Surreal<Any>,
+}
+
+/// Adds `sync=every` to an embedded SurrealKV URL that does not say how to
+/// sync, so that an acknowledged write is on disk whatever the engine's
+/// default becomes.
+pub fn durable_url(url: &str) -> String {
+    if url.starts_with("surrealkv://") && !url.contains("sync=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}sync=every")
+    } else {
+        url.to_owned()
+    }
+}
+
+fn rows<T: DeserializeOwned>(value: Vec<Value>) -> Result<Vec<T>, StoreError> {
+    value
+        .into_iter()
+        .map(|v| serde_json::from_value(v).map_err(StoreError::from))
+        .collect()
+}
+
+fn as_u64(value: Option<Value>) -> u64 {
+    value.and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+impl Store {
+    /// Connects to the configured database and selects the namespace and
+    /// database, signing in as root on a SurrealDB server.
+    pub async fn connect(config: &Config) -> Result<Self, StoreError> {
+        let db = any::connect(durable_url(&config.database_url)).await?;
+        if let (Some(username), Some(password)) = (&config.database_user, &config.database_password)
+        {
+            db.signin(Root {
+                username: username.clone(),
+                password: password.clone(),
+            })
+            .await?;
+        }
+        db.use_ns(config.namespace.clone())
+            .use_db(config.database.clone())
+            .await?;
+        Ok(Self { db })
+    }
+
+    /// Applies the schema versions this data has not seen yet, in order.
+    /// Returns the version the data is at.
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
+        schema::migrate(&self.db).await
+    }
+
+    /// The raw handle, for the log follower's live query.
+    pub fn handle(&self) -> &Surreal<Any> {
+        &self.db
+    }
+
+    /// The current log position and last job number.
+    pub async fn counters(&self) -> Result<Counters, StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "SELECT VALUE position FROM ONLY meta:log; SELECT VALUE last FROM ONLY meta:jobs;",
+            )
+            .await?
+            .check()?;
+        let position: Option<Value> = response.take(0)?;
+        let last: Option<Value> = response.take(1)?;
+        Ok(Counters {
+            position: as_u64(position),
+            last_job: as_u64(last),
+        })
+    }
+
+    /// Commits `mutation` and `event` in one transaction, if the log is still
+    /// at `expected` (the position the change was decided at). The event's
+    /// position must be `expected + 1`.
+    pub async fn append(
+        &self,
+        expected: u64,
+        mutation: &Mutation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let (statement, job) = match mutation {
+            Mutation::CreateJob(job) => (
+                "CREATE type::record('job', $number) CONTENT $job; UPDATE meta:jobs SET last = $number;",
+                job,
+            ),
+            Mutation::ReplaceJob(job) => ("UPDATE type::record('job', $number) CONTENT $job;", job),
+        };
+        let sql = format!(
+            "BEGIN TRANSACTION;
+             IF (SELECT VALUE position FROM ONLY meta:log) != $expected {{ THROW 'log moved' }};
+             UPDATE meta:log SET position = $position;
+             {statement}
+             CREATE type::record('event', $position) SET position = $position, job = $reference, data = $event;
+             COMMIT TRANSACTION;"
+        );
+        let mut response = self
+            .db
+            .query(sql)
+            .bind(("expected", json!(expected)))
+            .bind(("position", json!(event.position)))
+            .bind(("number", json!(job.reference.0)))
+            .bind(("reference", json!(job.reference.to_string())))
+            .bind(("job", serde_json::to_value(job)?))
+            .bind(("event", serde_json::to_value(event)?))
+            .await?;
+        let errors = response.take_errors();
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let moved = errors.values().any(|e| {
+            let text = e.message();
+            text.contains("log moved")
+                || text.contains("Transaction conflict")
+                || text.contains("can be retried")
+        });
+        if moved {
+            return Err(StoreError::Moved);
+        }
+        Err(first_cause(errors).map_or(StoreError::Moved, StoreError::from))
+    }
+
+    /// Events after `after`, in order, at most `limit`.
+    pub async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT position, data FROM event WHERE position > $after ORDER BY position LIMIT $limit")
+            .bind(("after", json!(after)))
+            .bind(("limit", json!(limit)))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        found.into_iter().map(event_from_row).collect()
+    }
+
+    /// The open jobs and the log position they reflect, read in one
+    /// transaction so that they agree.
+    pub async fn open_jobs(&self) -> Result<(u64, Vec<Job>), StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "BEGIN TRANSACTION;
+                 SELECT VALUE position FROM ONLY meta:log;
+                 SELECT * OMIT id FROM job WHERE status NOT IN ['resolved', 'closed'];
+                 COMMIT TRANSACTION;",
+            )
+            .await?
+            .check()?;
+        let position: Option<Value> = response.take(1)?;
+        let jobs: Vec<Value> = response.take(2)?;
+        Ok((as_u64(position), rows(jobs)?))
+    }
+
+    /// One job by reference.
+    pub async fn job(&self, reference: JobRef) -> Result<Option<Job>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT * OMIT id FROM ONLY type::record('job', $number)")
+            .bind(("number", json!(reference.0)))
+            .await?
+            .check()?;
+        let found: Option<Value> = response.take(0)?;
+        Ok(found
+            .filter(|v| !v.is_null())
+            .map(serde_json::from_value)
+            .transpose()?)
+    }
+
+    /// A user by user name.
+    pub async fn user(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT * OMIT id FROM user WHERE username = $username LIMIT 1")
+            .bind(("username", json!(username)))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        Ok(rows(found)?.into_iter().next())
+    }
+
+    /// Creates a user; the user name must be new.
+    pub async fn create_user(&self, user: &UserRow) -> Result<(), StoreError> {
+        self.db
+            .query("CREATE type::record('user', $username) CONTENT $user")
+            .bind(("username", json!(user.username)))
+            .bind((
+                "user",
+                json!({
+                    "username": user.username, "name": user.name, "role": user.role,
+                    "groups": user.groups, "password_hash": user.password_hash, "active": user.active,
+                }),
+            ))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Creates a group.
+    pub async fn create_group(&self, group: &GroupRef) -> Result<(), StoreError> {
+        self.db
+            .query("CREATE type::record('workgroup', $id) SET name = $name")
+            .bind(("id", json!(group.id)))
+            .bind(("name", json!(group.name)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Creates a client.
+    pub async fn create_client(
+        &self,
+        client: &ClientRef,
+        email: &str,
+        site: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("CREATE type::record('client', $id) SET name = $name, email = $email, organisation = $organisation, site = $site")
+            .bind(("id", json!(client.id)))
+            .bind(("name", json!(client.name)))
+            .bind(("email", json!(email)))
+            .bind(("organisation", json!(client.organisation)))
+            .bind(("site", json!(site)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// A group by id.
+    pub async fn group(&self, id: &str) -> Result<Option<GroupRef>, StoreError> {
+        Ok(self
+            .groups()
+            .await?
+            .into_iter()
+            .map(|g| g.group)
+            .find(|g| g.id == id))
+    }
+
+    /// Every group with its active technicians and team leads.
+    pub async fn groups(&self) -> Result<Vec<GroupWithMembers>, StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "SELECT record::id(id) AS id, name FROM workgroup ORDER BY name;
+                 SELECT username, name, groups FROM user
+                    WHERE active = true AND role IN ['technician', 'team_lead'] ORDER BY name;",
+            )
+            .await?
+            .check()?;
+        let groups: Vec<Value> = response.take(0)?;
+        let members: Vec<Value> = response.take(1)?;
+        #[derive(Deserialize)]
+        struct Member {
+            username: String,
+            name: String,
+            groups: Vec<String>,
+        }
+        let members: Vec<Member> = rows(members)?;
+        Ok(rows::<GroupRef>(groups)?
+            .into_iter()
+            .map(|group| GroupWithMembers {
+                members: members
+                    .iter()
+                    .filter(|m| m.groups.contains(&group.id))
+                    .map(|m| UserRef {
+                        id: m.username.clone(),
+                        name: m.name.clone(),
+                    })
+                    .collect(),
+                group,
+            })
+            .collect())
+    }
+
+    /// A client by id.
+    pub async fn client(&self, id: &str) -> Result<Option<ClientRef>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT record::id(id) AS id, name, organisation FROM ONLY type::record('client', $id)")
+            .bind(("id", json!(id)))
+            .await?
+            .check()?;
+        let found: Option<Value> = response.take(0)?;
+        Ok(found
+            .filter(|v| !v.is_null())
+            .map(serde_json::from_value)
+            .transpose()?)
+    }
+
+    /// Up to `limit` clients whose name, email or organisation contains
+    /// `text`, ignoring case.
+    pub async fn find_clients(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<ClientRef>, StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "SELECT record::id(id) AS id, name, organisation FROM client
+                 WHERE string::contains(string::lowercase(name), $text)
+                    OR string::contains(string::lowercase(email), $text)
+                    OR string::contains(string::lowercase(organisation), $text)
+                 ORDER BY name LIMIT $limit",
+            )
+            .bind(("text", json!(text.to_lowercase())))
+            .bind(("limit", json!(limit)))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        rows(found)
+    }
+
+    /// Whether any user exists: an empty desk gets demo data when asked.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT VALUE username FROM user LIMIT 1")
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        Ok(found.is_empty())
+    }
+
+    /// Stores a session under the hash of its secret.
+    pub async fn create_session(
+        &self,
+        key: &str,
+        username: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.db
+            .query("CREATE type::record('session', $key) SET user = $user, expires_at = $expires")
+            .bind(("key", json!(key)))
+            .bind(("user", json!(username)))
+            .bind(("expires", json!(expires_at)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// The user name and expiry of a session.
+    pub async fn session(&self, key: &str) -> Result<Option<(String, i64)>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT user, expires_at FROM ONLY type::record('session', $key)")
+            .bind(("key", json!(key)))
+            .await?
+            .check()?;
+        let found: Option<Value> = response.take(0)?;
+        #[derive(Deserialize)]
+        struct Row {
+            user: String,
+            expires_at: i64,
+        }
+        Ok(found
+            .filter(|v| !v.is_null())
+            .map(serde_json::from_value::<Row>)
+            .transpose()?
+            .map(|row| (row.user, row.expires_at)))
+    }
+
+    /// Deletes a session.
+    pub async fn delete_session(&self, key: &str) -> Result<(), StoreError> {
+        self.db
+            .query("DELETE type::record('session', $key)")
+            .bind(("key", json!(key)))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Waits until the database answers, for start-up against a server that
+    /// is still coming up.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        tokio::time::timeout(timeout, self.db.query("RETURN 1"))
+            .await
+            .map_err(|_| StoreError::Internal("the database did not answer in time".into()))??;
+        Ok(())
+    }
+}
+
+/// The error that caused a failed transaction: the first one that is not
+/// merely "not executed because the transaction failed".
+pub(crate) fn first_cause(
+    errors: std::collections::HashMap<usize, surrealdb::Error>,
+) -> Option<surrealdb::Error> {
+    let mut errors: Vec<(usize, surrealdb::Error)> = errors.into_iter().collect();
+    errors.sort_by_key(|(index, _)| *index);
+    let cause = errors
+        .iter()
+        .position(|(_, e)| !e.message().contains("not executed"));
+    match cause {
+        Some(at) => Some(errors.swap_remove(at).1),
+        None => errors.into_iter().next().map(|(_, e)| e),
+    }
+}
+
+fn event_from_row(row: Value) -> Result<Event, StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        position: u64,
+        data: Value,
+    }
+    let row: Row = serde_json::from_value(row)?;
+    let mut event: Event = serde_json::from_value(row.data)?;
+    event.position = row.position;
+    Ok(event)
+}
