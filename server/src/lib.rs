@@ -68,6 +68,8 @@ pub struct Running {
     pub desk: Arc<DeskService>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    follower_stop: tokio::sync::watch::Sender<bool>,
+    follower: JoinHandle<()>,
 }
 
 impl Running {
@@ -75,13 +77,10 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+        let _ = self.follower_stop.send(true);
+        let _ = self.follower.await;
     }
 
-    /// Waits until the server ends (on Ctrl-C or SIGTERM when started by
-    /// [`serve_until_signal`]).
-    pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.unwrap_or(Ok(()))
-    }
 }
 
 /// Opens the database, upgrades its schema, seeds demo data when asked,
@@ -111,7 +110,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     if config.demo && seed::seed_demo(&desk).await.map_err(database)? {
         tracing::info!(jobs = seed::DEMO_JOBS, "demo data added");
     }
-    tokio::spawn(log.clone().run());
+    let (follower_stop, stop_following) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(log.clone().run(stop_following));
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -153,6 +153,8 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         desk,
         shutdown,
         task,
+        follower_stop,
+        follower,
     })
 }
 

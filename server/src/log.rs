@@ -66,8 +66,8 @@ impl LogSync {
         self.wake.notify_one();
     }
 
-    /// Follows the log until the process ends.
-    pub async fn run(self: Arc<Self>) {
+    /// Follows the log until `stop` says so.
+    pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut live = match self
             .store
             .handle()
@@ -83,13 +83,19 @@ impl LogSync {
         };
         loop {
             tokio::select! {
+                _ = stop.changed() => return,
                 () = self.wake.notified() => {}
-                Some(_) = async {
+                notification = async {
                     match live.as_mut() {
                         Some(stream) => stream.next().await,
                         None => std::future::pending().await,
                     }
-                } => {}
+                } => {
+                    if notification.is_none() {
+                        tracing::warn!("the live query on the log ended; other instances' changes arrive within seconds instead");
+                        live = None;
+                    }
+                }
                 () = tokio::time::sleep(Duration::from_secs(2)) => {}
             }
             if let Err(error) = self.catch_up().await {

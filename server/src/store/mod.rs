@@ -500,3 +500,17 @@ fn event_from_row(row: Value) -> Result<Event, StoreError> {
     event.position = row.position;
     Ok(event)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::durable_url;
+
+    #[test]
+    fn embedded_urls_sync_on_every_commit_unless_told_otherwise() {
+        assert_eq!(durable_url("surrealkv://data"), "surrealkv://data?sync=every");
+        assert_eq!(durable_url("surrealkv://data?versioned=true"), "surrealkv://data?versioned=true&sync=every");
+        assert_eq!(durable_url("surrealkv://data?sync=1s"), "surrealkv://data?sync=1s");
+        assert_eq!(durable_url("mem://"), "mem://");
+        assert_eq!(durable_url("ws://db:8000"), "ws://db:8000");
+    }
+}
