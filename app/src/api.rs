@@ -12,9 +12,12 @@
 )]
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::{Json, JsonEncoding};
 
-use crate::domain::{ClientRef, DeskError, GroupWithMembers, Job, NewJob, QueueSnapshot, Viewer};
+use crate::domain::{
+    ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand, JobSnapshot, NewJob,
+    QueueSnapshot, Viewer,
+};
 
 /// The name of the cookie that carries the session.
 pub const SESSION_COOKIE: &str = "sb_session";
@@ -183,13 +186,66 @@ pub async fn log_job(job: NewJob) -> Result<Job, DeskError> {
 /// Takes a job for the signed-in technician, if it is still at `version`.
 #[server(endpoint = "take_job")]
 pub async fn take_job(reference: String, version: u64) -> Result<Job, DeskError> {
+    change_job(
+        reference,
+        JobCommand {
+            version,
+            command: crate::domain::Command::Take,
+        },
+    )
+    .await
+}
+
+/// Changes a job: any command of the job page, made from the version of
+/// the job the person saw.
+#[server(endpoint = "change_job", input = Json)]
+pub async fn change_job(reference: String, command: JobCommand) -> Result<Job, DeskError> {
     serve::answer(
         async {
             let reference = reference
                 .parse()
                 .map_err(|m: String| DeskError::invalid("reference", m))?;
             let (desk, viewer) = serve::viewer().await?;
-            desk.take_job(&viewer, reference, version).await
+            desk.change_job(&viewer, reference, command).await
+        }
+        .await,
+    )
+}
+
+/// Everything the job page shows.
+#[server(endpoint = "job_snapshot")]
+pub async fn load_job(reference: String) -> Result<JobSnapshot, DeskError> {
+    serve::answer(
+        async {
+            let reference = reference
+                .parse()
+                .map_err(|m: String| DeskError::invalid("reference", m))?;
+            let (desk, viewer) = serve::viewer().await?;
+            desk.job_snapshot(&viewer, reference).await
+        }
+        .await,
+    )
+}
+
+/// The groups, people and resolution codes.
+#[server(endpoint = "directory")]
+pub async fn load_directory() -> Result<Directory, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.directory(&viewer).await
+        }
+        .await,
+    )
+}
+
+/// Replaces the resolution codes (admins only).
+#[server(endpoint = "set_resolution_codes", input = Json)]
+pub async fn set_resolution_codes(codes: Vec<String>) -> Result<Vec<String>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.set_resolution_codes(&viewer, codes).await
         }
         .await,
     )

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::domain::{
-    ClientRef, DeskError, GroupWithMembers, Job, JobRef, NewJob, QueueSnapshot, Viewer,
+    ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand, JobRef, JobSnapshot,
+    NewJob, QueueSnapshot, Viewer,
 };
 
 /// A signed-in session: the secret that the session cookie carries.
@@ -42,11 +43,27 @@ pub trait Desk: Send + Sync + 'static {
     /// Logs a new job for a client.
     async fn log_job(&self, viewer: &Viewer, job: NewJob) -> Result<Job, DeskError>;
 
-    /// Assigns a job to the viewer, if the job is still at `version`.
-    async fn take_job(&self, viewer: &Viewer, job: JobRef, version: u64) -> Result<Job, DeskError>;
+    /// Changes a job, if it is still at the version the command was made
+    /// from and the rules allow it; returns the job after the change.
+    async fn change_job(
+        &self,
+        viewer: &Viewer,
+        job: JobRef,
+        command: JobCommand,
+    ) -> Result<Job, DeskError>;
 
     /// One job, if the viewer may see it.
     async fn job(&self, viewer: &Viewer, job: JobRef) -> Result<Job, DeskError>;
+
+    /// Everything the job page shows, at one log position.
+    async fn job_snapshot(&self, viewer: &Viewer, job: JobRef) -> Result<JobSnapshot, DeskError>;
+
+    /// Replaces the list of resolution codes (admins only); returns it.
+    async fn set_resolution_codes(
+        &self,
+        viewer: &Viewer,
+        codes: Vec<String>,
+    ) -> Result<Vec<String>, DeskError>;
 
     /// The open jobs the viewer may see, in queue order, with the log
     /// position they reflect.
@@ -57,6 +74,9 @@ pub trait Desk: Send + Sync + 'static {
 
     /// Every group with its members, for assigning jobs.
     async fn groups(&self, viewer: &Viewer) -> Result<Vec<GroupWithMembers>, DeskError>;
+
+    /// The groups with their people and the resolution codes.
+    async fn directory(&self, viewer: &Viewer) -> Result<Directory, DeskError>;
 }
 
 /// The shared handle to the desk that routes hold.

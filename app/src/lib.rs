@@ -54,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="notice">"There is no such page."</p> }>
                     <Route path=path!("/") view=pages::queue::QueuePage />
                     <Route path=path!("/jobs/new") view=pages::log_job::LogJobPage />
+                    <Route path=path!("/jobs/:reference") view=pages::job::JobPage />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage />
                 </Routes>
             </main>

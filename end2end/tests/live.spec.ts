@@ -3,18 +3,9 @@
 // is cut and restored, and the queue catches up.
 import * as net from "node:net";
 
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 
-async function signIn(browser: Browser, username: string, origin?: string): Promise<Page> {
-  const context = await browser.newContext(origin ? { baseURL: origin } : {});
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("User name").fill(username);
-  await page.getByLabel("Password").fill(`${username}-demo-pass`);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("who")).toContainText(username === "tess" ? "Tess" : "Fran");
-  return page;
-}
+import { signIn } from "./support";
 
 async function logJob(page: Page, title: string) {
   await page.goto("/jobs/new");
@@ -26,7 +17,7 @@ async function logJob(page: Page, title: string) {
   await page.getByLabel("Impact").selectOption("high");
   await page.getByLabel("Urgency").selectOption("high");
   await expect(page.getByTestId("priority-preview")).toContainText("P1");
-  await page.getByLabel("Group").selectOption("network");
+  await page.locator("select[name=group]").selectOption("network");
   await page.getByRole("button", { name: "Log job" }).click();
   await expect(page.getByTestId("logged")).toContainText(title);
 }

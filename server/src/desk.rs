@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
+use app::domain::command::decide;
 use app::domain::{
-    Change, ClientRef, DeskError, Event, GroupWithMembers, Job, JobRef, NewJob, QueueSnapshot,
-    Status, Viewer,
+    Change, ClientRef, DeskError, Directory, Event, GroupWithMembers, HistoryEntry, Job,
+    JobCommand, JobRef, JobSnapshot, NewJob, QueueSnapshot, Role, Viewer,
 };
 use jiff::Timestamp;
 use tokio::sync::Mutex;
@@ -164,6 +165,50 @@ impl DeskService {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// The job, if it exists and `viewer` may see it.
+    async fn visible_job(&self, viewer: &Viewer, reference: JobRef) -> Result<Job, DeskError> {
+        self.store
+            .job(reference)
+            .await
+            .map_err(internal("reading a job"))?
+            .filter(|job| viewer.can_see(job))
+            .ok_or_else(|| {
+                DeskError::not_found(format!("There is no job {reference} that you can see."))
+            })
+    }
+
+    /// The refusal for a change made from version `seen` of `job`: who
+    /// changed what since.
+    async fn conflict(&self, job: &Job, seen: u64) -> DeskError {
+        let changes: Vec<String> = match self.store.job_events(job.reference).await {
+            Ok(events) => events
+                .iter()
+                .filter(|e| e.job.version > seen)
+                .map(|e| e.change.describe(&e.actor))
+                .collect(),
+            Err(error) => {
+                tracing::warn!(error = %error, job.reference = %job.reference, "could not list the changes behind a conflict");
+                Vec::new()
+            }
+        };
+        let message = match changes.as_slice() {
+            [] => format!(
+                "{} changed since you saw it; look at it again before you change it.",
+                job.reference
+            ),
+            [one] => format!(
+                "{} changed since you saw it: {one}. Look at it again; what you typed is kept.",
+                job.reference
+            ),
+            many => format!(
+                "{} changed {} times since you saw it. Look at it again; what you typed is kept.",
+                job.reference,
+                many.len()
+            ),
+        };
+        DeskError::Conflict { message, changes }
+    }
 }
 
 #[async_trait::async_trait]
@@ -301,7 +346,7 @@ impl Desk for DeskService {
                 let member = members
                     .into_iter()
                     .find(|g| g.group.id == group.id)
-                    .and_then(|g| g.members.into_iter().find(|m| &m.id == id));
+                    .and_then(|g| g.members.into_iter().chain(g.leads).find(|m| &m.id == id));
                 Some(member.ok_or_else(|| {
                     DeskError::invalid(
                         "technician",
@@ -334,6 +379,11 @@ impl Desk for DeskService {
                     created_at: now,
                     updated_at: now,
                     version: 1,
+                    tasks: Vec::new(),
+                    resolution: None,
+                    escalation: None,
+                    last_touch: None,
+                    minutes_spent: 0,
                 };
                 let event = Event {
                     position: counters.position + 1,
@@ -349,62 +399,105 @@ impl Desk for DeskService {
         Ok(event.job)
     }
 
-    async fn take_job(
+    async fn change_job(
         &self,
         viewer: &Viewer,
         reference: JobRef,
-        version: u64,
+        command: JobCommand,
     ) -> Result<Job, DeskError> {
+        let directory = self.directory(viewer).await?;
         let event = self
-            .commit(|counters| async move {
-                let job = self
-                    .store
-                    .job(reference)
-                    .await
-                    .map_err(internal("reading a job"))?
-                    .filter(|job| viewer.can_see(job))
-                    .ok_or_else(|| DeskError::not_found(format!("There is no job {reference} that you can see.")))?;
-                if job.version != version {
-                    return Err(DeskError::Conflict {
-                        message: format!(
-                            "{reference} changed since you saw it (it is now {} and {}); look at it again before taking it.",
-                            job.status.label().to_lowercase(),
-                            job.technician.as_ref().map_or("unassigned".to_owned(), |t| format!("with {}", t.name)),
-                        ),
-                    });
+            .commit(|counters| {
+                let directory = &directory;
+                let command = &command;
+                async move {
+                    let job = self.visible_job(viewer, reference).await?;
+                    if job.version != command.version {
+                        return Err(self.conflict(&job, command.version).await);
+                    }
+                    let now = Timestamp::now();
+                    let (after, change) = decide(&job, viewer, &command.command, directory, now)?;
+                    let event = Event {
+                        position: counters.position + 1,
+                        at: now,
+                        actor: viewer.user.clone(),
+                        change,
+                        job: after.clone(),
+                        before: Some(job),
+                    };
+                    Ok((Mutation::ReplaceJob(Box::new(after)), event))
                 }
-                viewer.can_take(&job).map_err(DeskError::forbidden)?;
-                let now = Timestamp::now();
-                let mut after = job.clone();
-                after.technician = Some(viewer.user.clone());
-                if matches!(after.status, Status::New) {
-                    after.status = Status::Assigned;
-                }
-                after.updated_at = now;
-                after.version += 1;
-                let event = Event {
-                    position: counters.position + 1,
-                    at: now,
-                    actor: viewer.user.clone(),
-                    change: Change::Taken { previous: job.technician.clone() },
-                    job: after.clone(),
-                    before: Some(job),
-                };
-                Ok((Mutation::ReplaceJob(Box::new(after)), event))
             })
             .await?;
         Ok(event.job)
     }
 
     async fn job(&self, viewer: &Viewer, reference: JobRef) -> Result<Job, DeskError> {
-        self.store
-            .job(reference)
+        self.visible_job(viewer, reference).await
+    }
+
+    async fn job_snapshot(
+        &self,
+        viewer: &Viewer,
+        reference: JobRef,
+    ) -> Result<JobSnapshot, DeskError> {
+        let directory = self.directory(viewer).await?;
+        // The position is read first: the job and its history are at least
+        // as new, and the live connection skips what the page already has.
+        let position = self.hub.position();
+        let job = self.visible_job(viewer, reference).await?;
+        let history = self
+            .store
+            .job_events(reference)
             .await
-            .map_err(internal("reading a job"))?
-            .filter(|job| viewer.can_see(job))
-            .ok_or_else(|| {
-                DeskError::not_found(format!("There is no job {reference} that you can see."))
-            })
+            .map_err(internal("reading a job's history"))?
+            .iter()
+            .map(HistoryEntry::from)
+            .collect();
+        Ok(JobSnapshot {
+            viewer: viewer.clone(),
+            position,
+            job,
+            history,
+            directory,
+            watchers: self.hub.watchers(reference),
+        })
+    }
+
+    async fn set_resolution_codes(
+        &self,
+        viewer: &Viewer,
+        codes: Vec<String>,
+    ) -> Result<Vec<String>, DeskError> {
+        if viewer.role != Role::Admin {
+            return Err(DeskError::forbidden(
+                "Only admins edit the resolution codes.",
+            ));
+        }
+        let mut clean: Vec<String> = Vec::new();
+        for code in codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            if code.chars().count() > 60 {
+                return Err(DeskError::invalid(
+                    "codes",
+                    format!("Shorten “{code}” to 60 characters at most."),
+                ));
+            }
+            if !clean.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+                clean.push(code.to_owned());
+            }
+        }
+        if clean.is_empty() {
+            return Err(DeskError::invalid(
+                "codes",
+                "Keep at least one resolution code, one per line.",
+            ));
+        }
+        self.store
+            .set_resolution_codes(&clean)
+            .await
+            .map_err(internal("saving the resolution codes"))?;
+        tracing::info!(user.id = %viewer.user.id, codes = clean.len(), "resolution codes changed");
+        Ok(clean)
     }
 
     async fn open_queue(&self, viewer: &Viewer) -> Result<QueueSnapshot, DeskError> {
@@ -431,5 +524,16 @@ impl Desk for DeskService {
             .groups()
             .await
             .map_err(internal("listing groups"))
+    }
+
+    async fn directory(&self, viewer: &Viewer) -> Result<Directory, DeskError> {
+        Ok(Directory {
+            groups: self.groups(viewer).await?,
+            resolution_codes: self
+                .store
+                .resolution_codes()
+                .await
+                .map_err(internal("reading the resolution codes"))?,
+        })
     }
 }

@@ -6,22 +6,41 @@
 //! connections subscribe to. All three change under one lock, so a queue
 //! snapshot and a subscription always agree on the log position: a screen
 //! never misses an event and never gets one twice.
+//!
+//! Beside the log, the hub keeps the presence board of this instance: who
+//! is on which job, by leases that live connections renew.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
+use app::domain::presence::PresenceBoard;
 use app::domain::queue::{on_open_queue, queue_order};
-use app::domain::{Event, Job, JobRef, QueueSnapshot, Viewer};
+use app::domain::{Event, Job, JobRef, QueueSnapshot, UserRef, Viewer, Watcher};
 use tokio::sync::broadcast;
 
 /// How many events a slow connection may fall behind the live stream before
 /// it is told to reload.
 const BROADCAST_CAPACITY: usize = 4096;
 
-/// The in-memory state fed by the log.
+/// The in-memory state fed by the log, and the presence of people on jobs.
 pub struct Hub {
     state: Mutex<HubState>,
     replay_window: usize,
+    presence: Mutex<PresenceBoard>,
+    presence_sender: broadcast::Sender<PresenceChange>,
+    connections: AtomicU64,
+    started: Instant,
+}
+
+/// Who is on a job after a change of presence.
+#[derive(Debug, Clone)]
+pub struct PresenceChange {
+    /// The job.
+    pub reference: JobRef,
+    /// Everyone on it now.
+    pub watchers: Arc<Vec<Watcher>>,
 }
 
 struct HubState {
@@ -77,7 +96,12 @@ impl Hub {
         while recent.len() > replay_window {
             recent.pop_front();
         }
+        let (presence_sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         Self {
+            presence: Mutex::new(PresenceBoard::default()),
+            presence_sender,
+            connections: AtomicU64::new(1),
+            started: Instant::now(),
             state: Mutex::new(HubState {
                 position,
                 recent,
@@ -180,12 +204,92 @@ impl Hub {
         let position = state.position;
         drop(state);
         jobs.sort_by(queue_order);
-        QueueSnapshot { position, jobs }
+        QueueSnapshot {
+            position,
+            viewer: viewer.user.clone(),
+            jobs,
+        }
     }
 
     /// An open job by reference, if it is open.
     pub fn open_job(&self, reference: JobRef) -> Option<Job> {
         self.lock().open.get(&reference).cloned()
+    }
+
+    /// Whether `viewer` may see the open job `reference`; false when it is
+    /// not open.
+    pub fn can_see_open(&self, viewer: &Viewer, reference: JobRef) -> bool {
+        self.lock()
+            .open
+            .get(&reference)
+            .is_some_and(|job| viewer.can_see(job))
+    }
+
+    fn board(&self) -> MutexGuard<'_, PresenceBoard> {
+        // Every board update is a few map operations: a panic cannot leave
+        // it half-changed.
+        self.presence
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn announce(&self, board: &PresenceBoard, changed: Vec<JobRef>) {
+        for reference in changed {
+            // No receiver is not an error: nobody is watching right now.
+            let _ = self.presence_sender.send(PresenceChange {
+                reference,
+                watchers: Arc::new(board.watchers(reference)),
+            });
+        }
+    }
+
+    /// A new number for a live connection's presence lease.
+    pub fn new_connection(&self) -> u64 {
+        self.connections.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Records what `connection` shows and whether its person types, and
+    /// tells everyone when that changes who is on a job.
+    pub fn watch(&self, connection: u64, user: &UserRef, job: Option<JobRef>, typing: bool) {
+        let now = self.now_ms();
+        let mut board = self.board();
+        let changed = board.watch(connection, user, job, typing, now);
+        self.announce(&board, changed);
+    }
+
+    /// Drops the lease of a closed connection.
+    pub fn leave(&self, connection: u64) {
+        let mut board = self.board();
+        let changed = board.leave(connection);
+        self.announce(&board, changed);
+    }
+
+    /// Drops leases that were not renewed in time.
+    pub fn expire_presence(&self) {
+        let now = self.now_ms();
+        let mut board = self.board();
+        let changed = board.expire(now);
+        self.announce(&board, changed);
+    }
+
+    /// Who is on `job` now.
+    pub fn watchers(&self, job: JobRef) -> Vec<Watcher> {
+        self.board().watchers(job)
+    }
+
+    /// Everyone on every job now, and the changes from here on.
+    pub fn presence(
+        &self,
+    ) -> (
+        Vec<(JobRef, Vec<Watcher>)>,
+        broadcast::Receiver<PresenceChange>,
+    ) {
+        let board = self.board();
+        (board.all(), self.presence_sender.subscribe())
     }
 }
 
@@ -227,6 +331,11 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             updated_at: Timestamp::UNIX_EPOCH,
             version: 1,
+            tasks: Vec::new(),
+            resolution: None,
+            escalation: None,
+            last_touch: None,
+            minutes_spent: 0,
         };
         Event {
             position,

@@ -68,8 +68,8 @@ pub struct Running {
     pub desk: Arc<DeskService>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
-    follower_stop: tokio::sync::watch::Sender<bool>,
-    follower: JoinHandle<()>,
+    background_stop: tokio::sync::watch::Sender<bool>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -77,10 +77,11 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
-        let _ = self.follower_stop.send(true);
-        let _ = self.follower.await;
+        let _ = self.background_stop.send(true);
+        for task in self.background {
+            let _ = task.await;
+        }
     }
-
 }
 
 /// Opens the database, upgrades its schema, seeds demo data when asked,
@@ -110,8 +111,11 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     if config.demo && seed::seed_demo(&desk).await.map_err(database)? {
         tracing::info!(jobs = seed::DEMO_JOBS, "demo data added");
     }
-    let (follower_stop, stop_following) = tokio::sync::watch::channel(false);
-    let follower = tokio::spawn(log.clone().run(stop_following));
+    let (background_stop, stopping) = tokio::sync::watch::channel(false);
+    let background = vec![
+        tokio::spawn(log.clone().run(stopping.clone())),
+        tokio::spawn(expire_presence(hub.clone(), stopping)),
+    ];
 
     let listener = TcpListener::bind(config.listen)
         .await
@@ -153,9 +157,21 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
         desk,
         shutdown,
         task,
-        follower_stop,
-        follower,
+        background_stop,
+        background,
     })
+}
+
+/// Drops presence leases that were not renewed, every second, until told to
+/// stop.
+async fn expire_presence(hub: Arc<Hub>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tick.tick() => hub.expire_presence(),
+        }
+    }
 }
 
 /// Waits for Ctrl-C or SIGTERM, then stops `running`.

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use app::api::session_token;
 use app::desk::SharedDesk;
-use app::domain::{DeskError, JobRef, LiveMessage, NewJob, Viewer};
+use app::domain::{
+    Command, DeskError, JobCommand, JobRef, LiveMessage, LiveRequest, NewJob, Viewer,
+};
 use app::{App, shell};
 use axum::Json;
 use axum::Router;
@@ -57,6 +59,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/jobs", post(rest_log_job).get(rest_open_queue))
         .route("/api/v1/jobs/{reference}", get(rest_job))
         .route("/api/v1/jobs/{reference}/take", post(rest_take_job))
+        .route("/api/v1/jobs/{reference}/changes", post(rest_change_job))
+        .route("/api/v1/jobs/{reference}/page", get(rest_job_snapshot))
+        .route(
+            "/api/v1/settings/resolution-codes",
+            axum::routing::put(rest_set_resolution_codes),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -182,7 +190,9 @@ async fn send(socket: &mut WebSocket, message: &LiveMessage) -> bool {
 }
 
 /// Sends a connection the events it missed, then every event it may see as
-/// it is committed, until it closes or its session ends.
+/// it is committed, and the presence of people on the jobs it may see,
+/// until it closes or its session ends. What the browser sends (the job it
+/// shows, whether its person types) renews its presence lease.
 async fn follow(
     mut socket: WebSocket,
     state: AppState,
@@ -212,6 +222,23 @@ async fn follow(
     if !send(&mut socket, &LiveMessage::CaughtUp { position: last }).await {
         return;
     }
+    let connection = state.hub.new_connection();
+    let (present, mut presence) = state.hub.presence();
+    for (reference, watchers) in present {
+        if state.hub.can_see_open(&viewer, reference)
+            && !send(
+                &mut socket,
+                &LiveMessage::Presence {
+                    reference,
+                    watchers,
+                },
+            )
+            .await
+        {
+            return;
+        }
+    }
+    let mut watching: Option<JobRef> = None;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     loop {
@@ -225,18 +252,52 @@ async fn follow(
                     if let Some(message) = event.message_for(&viewer)
                         && !send(&mut socket, &message).await
                     {
-                        return;
+                        break;
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(skipped)) => {
                     let reason = format!("the connection fell {skipped} events behind");
                     let _ = send(&mut socket, &LiveMessage::Reload { reason }).await;
-                    return;
+                    break;
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+            change = presence.recv() => match change {
+                Ok(change) => {
+                    let visible = watching == Some(change.reference)
+                        || state.hub.can_see_open(&viewer, change.reference);
+                    let message = LiveMessage::Presence {
+                        reference: change.reference,
+                        watchers: change.watchers.as_ref().clone(),
+                    };
+                    if visible && !send(&mut socket, &message).await {
+                        break;
+                    }
+                }
+                // Presence is a picture of now: a skipped change is
+                // repaired by the next one, so a lag is not fatal.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Text(text))) => {
+                    let Ok(LiveRequest::Watch { reference, typing }) = serde_json::from_str(text.as_str()) else {
+                        tracing::debug!(user.id = %viewer.user.id, "ignored a live message that is not a watch");
+                        continue;
+                    };
+                    if reference != watching {
+                        let allowed = match reference {
+                            Some(reference) => state.desk.job(&viewer, reference).await.is_ok(),
+                            None => true,
+                        };
+                        if !allowed {
+                            continue;
+                        }
+                        watching = reference;
+                    }
+                    state.hub.watch(connection, &viewer.user, watching, typing);
+                }
                 Some(Ok(_)) => {}
             },
             _ = heartbeat.tick() => {
@@ -246,11 +307,12 @@ async fn follow(
                 };
                 if !still_signed_in || socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     let _ = socket.send(Message::Close(None)).await;
-                    return;
+                    break;
                 }
             }
         }
     }
+    state.hub.leave(connection);
 }
 
 /// Reports whether the server and its database answer, and the log position.
@@ -375,13 +437,64 @@ async fn rest_take_job(
     answer(
         async {
             let reference = parse_reference(&reference)?;
+            let command = JobCommand {
+                version: take.version,
+                command: Command::Take,
+            };
             state
                 .desk
-                .take_job(
-                    &signed_in(&state.desk, &headers).await?,
-                    reference,
-                    take.version,
-                )
+                .change_job(&signed_in(&state.desk, &headers).await?, reference, command)
+                .await
+        }
+        .await,
+    )
+}
+
+async fn rest_change_job(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    Json(command): Json<JobCommand>,
+) -> Response {
+    answer(
+        async {
+            let reference = parse_reference(&reference)?;
+            state
+                .desk
+                .change_job(&signed_in(&state.desk, &headers).await?, reference, command)
+                .await
+        }
+        .await,
+    )
+}
+
+async fn rest_job_snapshot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let reference = parse_reference(&reference)?;
+            state
+                .desk
+                .job_snapshot(&signed_in(&state.desk, &headers).await?, reference)
+                .await
+        }
+        .await,
+    )
+}
+
+async fn rest_set_resolution_codes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(codes): Json<Vec<String>>,
+) -> Response {
+    answer(
+        async {
+            state
+                .desk
+                .set_resolution_codes(&signed_in(&state.desk, &headers).await?, codes)
                 .await
         }
         .await,

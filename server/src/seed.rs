@@ -226,6 +226,11 @@ pub async fn seed_demo(desk: &DeskService) -> Result<bool, StoreError> {
             created_at: created,
             updated_at: created,
             version: 1,
+            tasks: Vec::new(),
+            resolution: None,
+            escalation: None,
+            last_touch: None,
+            minutes_spent: 0,
         });
     }
     jobs.sort_by_key(|job| job.created_at);

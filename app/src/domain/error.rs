@@ -63,6 +63,9 @@ pub enum DeskError {
     Conflict {
         /// What changed and what to do.
         message: String,
+        /// Each change made since, as a sentence (who changed what).
+        #[serde(default)]
+        changes: Vec<String>,
     },
     /// The server failed; the cause is in its log.
     #[error(

@@ -4,11 +4,14 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::job::{Job, JobRef};
+use super::job::{EscalationLevel, GroupRef, Job, JobRef, Resolution, Status, Task};
+use super::lifecycle::Move;
 use super::people::{UserRef, Viewer};
+use super::presence::Watcher;
 
 /// What a command changed. Every change to a job is one of these, recorded
-/// in the log with who made it and when.
+/// in the log with who made it and when; the job's history is the list of
+/// its changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
@@ -21,18 +24,213 @@ pub enum Change {
         /// Who had it before, if anyone.
         previous: Option<UserRef>,
     },
+    /// A progress note, a reply to the client or a phone call.
+    Commented {
+        /// Which kind of action.
+        action: ActionKind,
+        /// What was said or done.
+        text: String,
+        /// Time spent, in minutes.
+        minutes: Option<u32>,
+    },
+    /// The status moved through the lifecycle.
+    StatusChanged {
+        /// The move made.
+        action: Move,
+        /// The status before.
+        from: Status,
+        /// The status after.
+        to: Status,
+        /// Why, when the move asks for a reason (reopening).
+        reason: Option<String>,
+    },
+    /// The job was resolved.
+    Resolved {
+        /// The status before.
+        from: Status,
+        /// The resolution recorded.
+        resolution: Resolution,
+        /// Why it was resolved with tasks still open, if it was.
+        open_tasks_reason: Option<String>,
+    },
+    /// Fields of the job were edited.
+    Edited {
+        /// Each field that changed.
+        fields: Vec<FieldChange>,
+    },
+    /// The job was handed to another group or technician.
+    Reassigned {
+        /// The group before.
+        from_group: Option<GroupRef>,
+        /// The group after.
+        to_group: Option<GroupRef>,
+        /// The technician before.
+        from_technician: Option<UserRef>,
+        /// The technician after.
+        to_technician: Option<UserRef>,
+        /// Why.
+        reason: String,
+    },
+    /// The job was escalated to another group or to the team lead.
+    Escalated {
+        /// Which way.
+        level: EscalationLevel,
+        /// The group it went to.
+        to_group: Option<GroupRef>,
+        /// The person who has it now.
+        to_person: Option<UserRef>,
+        /// Why.
+        reason: String,
+    },
+    /// A task was added.
+    TaskAdded {
+        /// The task as added.
+        task: Task,
+    },
+    /// A task was given to someone else.
+    TaskAssigned {
+        /// Which task.
+        task: u32,
+        /// Its title.
+        title: String,
+        /// Who has it now.
+        to: Option<UserRef>,
+    },
+    /// A task was ticked off or reopened.
+    TaskDone {
+        /// Which task.
+        task: u32,
+        /// Its title.
+        title: String,
+        /// Done (true) or reopened (false).
+        done: bool,
+    },
+}
+
+/// One field of a job before and after an edit, as people read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field's name: `title`, `category`, `priority`, …
+    pub field: String,
+    /// Its value before.
+    pub from: String,
+    /// Its value after.
+    pub to: String,
+}
+
+fn name_or(person: &Option<UserRef>, nobody: &str) -> String {
+    person
+        .as_ref()
+        .map_or_else(|| nobody.to_owned(), |p| p.name.clone())
 }
 
 impl Change {
     /// A short sentence for the job's history.
     pub fn describe(&self, actor: &UserRef) -> String {
+        let who = &actor.name;
         match self {
-            Change::Logged => format!("{} logged the job", actor.name),
-            Change::Imported => format!("{} imported the job", actor.name),
-            Change::Taken { previous: None } => format!("{} took the job", actor.name),
+            Change::Logged => format!("{who} logged the job"),
+            Change::Imported => format!("{who} imported the job"),
+            Change::Taken { previous: None } => format!("{who} took the job"),
             Change::Taken { previous: Some(p) } => {
-                format!("{} took the job from {}", actor.name, p.name)
+                format!("{who} took the job from {}", p.name)
             }
+            Change::Commented { action, .. } => format!("{who} {}", action.past_tense()),
+            Change::StatusChanged { to, reason, .. } => match reason {
+                Some(reason) => format!("{who} set the status to {} ({reason})", to.label()),
+                None => format!("{who} set the status to {}", to.label()),
+            },
+            Change::Resolved { resolution, .. } => {
+                format!("{who} resolved the job as {}", resolution.code)
+            }
+            Change::Edited { fields } => {
+                let changes: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{} from “{}” to “{}”", f.field, f.from, f.to))
+                    .collect();
+                format!("{who} changed {}", changes.join(", "))
+            }
+            Change::Reassigned {
+                to_group,
+                to_technician,
+                reason,
+                ..
+            } => {
+                let group = to_group.as_ref().map_or("no group", |g| g.name.as_str());
+                match to_technician {
+                    Some(t) => format!(
+                        "{who} reassigned the job to {} in {group} ({reason})",
+                        t.name
+                    ),
+                    None => format!("{who} reassigned the job to {group}'s queue ({reason})"),
+                }
+            }
+            Change::Escalated {
+                level: EscalationLevel::Functional,
+                to_group,
+                reason,
+                ..
+            } => format!(
+                "{who} escalated the job to {} ({reason})",
+                to_group
+                    .as_ref()
+                    .map_or("another group", |g| g.name.as_str())
+            ),
+            Change::Escalated {
+                level: EscalationLevel::Hierarchical,
+                to_person,
+                reason,
+                ..
+            } => format!(
+                "{who} escalated the job to the team lead, {} ({reason})",
+                name_or(to_person, "nobody yet")
+            ),
+            Change::TaskAdded { task } => format!("{who} added the task “{}”", task.title),
+            Change::TaskAssigned { title, to, .. } => {
+                format!("{who} gave the task “{title}” to {}", name_or(to, "nobody"))
+            }
+            Change::TaskDone {
+                title, done: true, ..
+            } => format!("{who} ticked off the task “{title}”"),
+            Change::TaskDone {
+                title, done: false, ..
+            } => format!("{who} reopened the task “{title}”"),
+        }
+    }
+}
+
+/// A kind of action a person records on a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// An internal progress note: never shown to the client.
+    Note,
+    /// A reply to the client: public.
+    Reply,
+    /// A phone call with the client or someone else.
+    Call,
+}
+
+impl ActionKind {
+    /// Whether the client may see it.
+    pub fn is_public(self) -> bool {
+        self == ActionKind::Reply
+    }
+
+    /// The label on the job page.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Note => "Internal note",
+            ActionKind::Reply => "Reply to client",
+            ActionKind::Call => "Phone call",
+        }
+    }
+
+    fn past_tense(self) -> &'static str {
+        match self {
+            ActionKind::Note => "added an internal note",
+            ActionKind::Reply => "replied to the client",
+            ActionKind::Call => "logged a phone call",
         }
     }
 }
@@ -70,6 +268,7 @@ impl Event {
         let before = self.before.as_ref().is_some_and(|job| viewer.can_see(job));
         (now || before).then(|| LiveMessage::Event {
             position: self.position,
+            at: self.at,
             reference: self.job.reference,
             actor: self.actor.clone(),
             change: self.change.clone(),
@@ -81,12 +280,18 @@ impl Event {
 /// What the live connection sends to a browser, as JSON text frames.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a message lives only from the broadcast to its frame; boxing the job would cost an allocation per event"
+)]
 pub enum LiveMessage {
     /// A change this person may see. `job` is the job after the change, or
     /// `None` when the change took it out of their sight.
     Event {
         /// The event's position in the log.
         position: u64,
+        /// When it was committed.
+        at: Timestamp,
         /// Which job.
         reference: JobRef,
         /// Who made the change.
@@ -106,6 +311,28 @@ pub enum LiveMessage {
     Reload {
         /// Why, for the log and the curious.
         reason: String,
+    },
+    /// Who is on a job now. Sent when it changes, and for every watched job
+    /// when the connection opens.
+    Presence {
+        /// Which job.
+        reference: JobRef,
+        /// The people on it; empty when everyone left.
+        watchers: Vec<Watcher>,
+    },
+}
+
+/// What a browser sends on the live connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveRequest {
+    /// "I am on this job (or on none), typing or not." Sent on every change
+    /// and as a heartbeat that renews the lease.
+    Watch {
+        /// The job the page shows, if any.
+        reference: Option<JobRef>,
+        /// Whether the person is typing on it.
+        typing: bool,
     },
 }
 

@@ -233,6 +233,143 @@ pub struct Job {
     /// Incremented by every change; a change made from an older version is
     /// refused instead of overwriting someone else's work.
     pub version: u64,
+    /// The job's action items.
+    #[serde(default)]
+    pub tasks: Vec<Task>,
+    /// How it was resolved, while it is resolved or closed.
+    #[serde(default)]
+    pub resolution: Option<Resolution>,
+    /// The last escalation, while it stands.
+    #[serde(default)]
+    pub escalation: Option<Escalation>,
+    /// Who made the last change after the job was logged, for "whose move".
+    #[serde(default)]
+    pub last_touch: Option<Touch>,
+    /// The time spent on the job so far, summed over its actions.
+    #[serde(default)]
+    pub minutes_spent: u32,
+}
+
+/// An action item on a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Its number within the job, from 1.
+    pub id: u32,
+    /// What is to be done.
+    pub title: String,
+    /// Who is to do it, if anyone yet.
+    pub assignee: Option<UserRef>,
+    /// Whether it is done.
+    pub done: bool,
+}
+
+/// How a job was resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// A code from the desk's list, such as `Fixed`.
+    pub code: String,
+    /// What was done, for the client and for the next person.
+    pub notes: String,
+}
+
+/// Which way a job was escalated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationLevel {
+    /// To another group with the skills the job needs.
+    Functional,
+    /// Up to the team lead.
+    Hierarchical,
+}
+
+/// An escalation that stands on a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// Functional or hierarchical.
+    pub level: EscalationLevel,
+    /// Who escalated it.
+    pub by: UserRef,
+    /// Why.
+    pub reason: String,
+}
+
+/// Where a change came from, for "whose move".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchSource {
+    /// A person at the desk.
+    Desk,
+    /// The client (a reply from the portal or by email).
+    Client,
+    /// A rule of the desk (SLA escalation, an import).
+    Automation,
+}
+
+/// The last change to a job after it was logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Touch {
+    /// Who made it.
+    pub by: UserRef,
+    /// From where.
+    pub source: TouchSource,
+}
+
+/// Whose move it is on a job, as one person sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WhoseMove {
+    /// Nobody has touched it since it was logged.
+    New,
+    /// The viewer made the last change.
+    UpdatedByMe,
+    /// Another person at the desk made the last change.
+    UpdatedBy {
+        /// Their name.
+        name: String,
+    },
+    /// The client made the last change.
+    Client,
+    /// A rule of the desk made the last change.
+    Automation,
+}
+
+impl WhoseMove {
+    /// Whose move `job` is for the person `user_id`.
+    pub fn of(job: &Job, user_id: &str) -> Self {
+        match &job.last_touch {
+            None => WhoseMove::New,
+            Some(Touch {
+                source: TouchSource::Client,
+                ..
+            }) => WhoseMove::Client,
+            Some(Touch {
+                source: TouchSource::Automation,
+                ..
+            }) => WhoseMove::Automation,
+            Some(Touch { by, .. }) if by.id == user_id => WhoseMove::UpdatedByMe,
+            Some(Touch { by, .. }) => WhoseMove::UpdatedBy {
+                name: by.name.clone(),
+            },
+        }
+    }
+
+    /// The short label of the queue column.
+    pub fn label(&self) -> String {
+        match self {
+            WhoseMove::New => "New".to_owned(),
+            WhoseMove::UpdatedByMe => "Updated by me".to_owned(),
+            WhoseMove::UpdatedBy { name } => format!("Updated by {name}"),
+            WhoseMove::Client => "Client responded".to_owned(),
+            WhoseMove::Automation => "Updated by the desk".to_owned(),
+        }
+    }
+}
+
+impl Job {
+    /// The tasks not yet done.
+    pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(|t| !t.done)
+    }
 }
 
 /// What a front-line agent fills in to log a job, before validation.
@@ -562,7 +699,12 @@ mod tests {
         assert_eq!(JobRef(1042).to_string(), "J-1042");
         assert_eq!("J-1042".parse::<JobRef>(), Ok(JobRef(1042)));
         assert_eq!(" 1042 ".parse::<JobRef>(), Ok(JobRef(1042)));
-        assert!("J-x".parse::<JobRef>().unwrap_err().contains("J-1042"));
+        assert!(
+            "J-x"
+                .parse::<JobRef>()
+                .expect_err("not a reference")
+                .contains("J-1042")
+        );
     }
 
     proptest::proptest! {

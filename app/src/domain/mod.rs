@@ -4,19 +4,27 @@
 //! matrix, validation, who may see a job) live in these modules so that the
 //! server enforces them and the browser can explain them with the same code.
 
+pub mod command;
 pub mod error;
 pub mod event;
+pub mod history;
 pub mod job;
+pub mod lifecycle;
 pub mod people;
+pub mod presence;
 pub mod queue;
 
+pub use command::{Command, Directory, JobCommand};
 pub use error::{DeskError, FieldError};
-pub use event::{Change, Event, LiveMessage};
+pub use event::{ActionKind, Change, Event, FieldChange, LiveMessage, LiveRequest};
+pub use history::{HistoryEntry, JobSnapshot};
 pub use job::{
-    Channel, ClientRef, GroupRef, Impact, Job, JobRef, NewJob, Priority, Status, Urgency,
-    ValidNewJob,
+    Channel, ClientRef, Escalation, EscalationLevel, GroupRef, Impact, Job, JobRef, NewJob,
+    Priority, Resolution, Status, Task, Touch, TouchSource, Urgency, ValidNewJob, WhoseMove,
 };
+pub use lifecycle::Move;
 pub use people::{GroupWithMembers, Role, UserRef, Viewer};
+pub use presence::Watcher;
 pub use queue::QueueSnapshot;
 
 /// Jobs built for tests of the rules.
@@ -59,6 +67,11 @@ pub(crate) mod fixtures {
             created_at: created,
             updated_at: created,
             version: 1,
+            tasks: Vec::new(),
+            resolution: None,
+            escalation: None,
+            last_touch: None,
+            minutes_spent: 0,
         }
     }
 

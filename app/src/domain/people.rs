@@ -127,8 +127,11 @@ impl Viewer {
 pub struct GroupWithMembers {
     /// The group.
     pub group: super::job::GroupRef,
-    /// Its technicians and team leads.
+    /// Its technicians.
     pub members: Vec<UserRef>,
+    /// Its team leads, who take escalations.
+    #[serde(default)]
+    pub leads: Vec<UserRef>,
 }
 
 #[cfg(test)]

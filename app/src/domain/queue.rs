@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use super::job::{Job, JobRef};
-use super::people::Viewer;
+use super::people::{UserRef, Viewer};
 
 /// A queue as loaded: its rows and the log position they reflect, from which
 /// the live connection continues.
@@ -13,6 +13,8 @@ use super::people::Viewer;
 pub struct QueueSnapshot {
     /// The last log position included in `jobs`.
     pub position: u64,
+    /// Whose queue it is, for the "whose move" column.
+    pub viewer: UserRef,
     /// The rows, in queue order.
     pub jobs: Vec<Job>,
 }

@@ -20,6 +20,7 @@ pub fn Header() -> impl IntoView {
             <nav>
                 <a href="/">"Queue"</a>
                 <a href="/jobs/new">"Log a job"</a>
+                <a href="/settings">"Settings"</a>
             </nav>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

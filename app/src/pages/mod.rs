@@ -1,8 +1,10 @@
 //! The pages, one module per route, and the frame around them.
 
+pub mod job;
 pub mod layout;
 pub mod log_job;
 pub mod queue;
+pub mod settings;
 pub mod sign_in;
 
 use std::time::Duration;

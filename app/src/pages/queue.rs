@@ -1,13 +1,17 @@
 //! The open-jobs queue: every open job the person may see, most urgent
-//! first, kept current by the live connection.
+//! first, kept current by the live connection, with who is on each job.
+
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 
 use super::age;
+use super::job::Avatar;
 use super::sign_in::SignInForm;
 use crate::api::{TakeJob, open_queue};
-use crate::domain::{DeskError, Job, QueueSnapshot};
-use crate::live::{Connection, follow};
+use crate::domain::{DeskError, Job, JobRef, LiveMessage, QueueSnapshot, Watcher, WhoseMove};
+use crate::live::{Connection, ConnectionBanner, LivePage, Reload, apply_to_rows, follow};
 
 /// The queue page.
 #[component]
@@ -30,10 +34,40 @@ pub fn QueuePage() -> impl IntoView {
 #[component]
 fn LiveQueue(snapshot: QueueSnapshot) -> impl IntoView {
     let rows = RwSignal::new(snapshot.jobs);
+    let presence = RwSignal::new(HashMap::<JobRef, Vec<Watcher>>::new());
     let connection = RwSignal::new(Connection::Connecting);
     let now = RwSignal::new(jiff::Timestamp::now());
+    let me = StoredValue::new(snapshot.viewer.id);
     let position = snapshot.position;
-    Effect::new(move |_| follow(position, rows, connection));
+    let page = LivePage {
+        apply: Rc::new(move |message| match message {
+            LiveMessage::Event { reference, job, .. } => rows
+                .try_update(|rows| apply_to_rows(rows, reference, job))
+                .is_some(),
+            LiveMessage::Presence {
+                reference,
+                watchers,
+            } => presence
+                .try_update(|map| {
+                    if watchers.is_empty() {
+                        map.remove(&reference);
+                    } else {
+                        map.insert(reference, watchers);
+                    }
+                })
+                .is_some(),
+            _ => true,
+        }),
+        reload: Rc::new(move || -> Reload {
+            Box::pin(async move {
+                let snapshot = open_queue().await?;
+                rows.try_set(snapshot.jobs);
+                Ok(snapshot.position)
+            })
+        }),
+        watching: None,
+    };
+    Effect::new(move |_| follow(position, connection, page.clone()));
     Effect::new(move |_| {
         let tick = set_interval_with_handle(
             move || now.set(jiff::Timestamp::now()),
@@ -65,16 +99,18 @@ fn LiveQueue(snapshot: QueueSnapshot) -> impl IntoView {
                         <th>"Priority"</th>
                         <th>"Title"</th>
                         <th>"Status"</th>
+                        <th>"Whose move"</th>
                         <th>"Group"</th>
                         <th>"Technician"</th>
                         <th>"Client"</th>
                         <th>"Age"</th>
+                        <th>"On it"</th>
                         <th></th>
                     </tr>
                 </thead>
                 <tbody>
                     <For each=move || rows.get() key=|job| (job.reference, job.version) let:job>
-                        <QueueRow job now take />
+                        <QueueRow job now take presence me=me.get_value() />
                     </For>
                 </tbody>
             </table>
@@ -83,6 +119,7 @@ fn LiveQueue(snapshot: QueueSnapshot) -> impl IntoView {
             </Show>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -90,29 +127,38 @@ fn QueueRow(
     job: Job,
     now: RwSignal<jiff::Timestamp>,
     take: ServerAction<TakeJob>,
+    presence: RwSignal<HashMap<JobRef, Vec<Watcher>>>,
+    me: String,
 ) -> impl IntoView {
-    let reference = job.reference.to_string();
+    let reference = job.reference;
     let priority = job.priority.to_string();
     let created = job.created_at;
     let version = job.version;
-    let take_ref = reference.clone();
-    let row_ref = reference.clone();
+    let whose = WhoseMove::of(&job, &me);
     let row_class = format!("priority-{}", priority.to_lowercase());
     view! {
-        <tr data-ref=row_ref class=row_class>
-            <td class="ref">{reference}</td>
+        <tr data-ref=reference.to_string() class=row_class>
+            <td class="ref"><a href=format!("/jobs/{reference}")>{reference.to_string()}</a></td>
             <td><span class="badge">{priority}</span></td>
-            <td class="title">{job.title}</td>
+            <td class="title"><a href=format!("/jobs/{reference}")>{job.title}</a></td>
             <td>{job.status.label()}</td>
+            <td class="whose" data-testid="whose-move">{whose.label()}</td>
             <td>{job.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</td>
             <td>{job.technician.map(|t| t.name).unwrap_or_else(|| "—".into())}</td>
             <td>{job.client.name} <span class="muted">" · " {job.client.organisation}</span></td>
             <td class="age">{move || age(created, now.get())}</td>
+            <td class="on-it">
+                {move || presence.with(|map| {
+                    map.get(&reference).cloned().unwrap_or_default().into_iter()
+                        .map(|w| view! { <Avatar watcher=w /> })
+                        .collect_view()
+                })}
+            </td>
             <td>
                 <button
                     class="small"
                     on:click=move |_| {
-                        take.dispatch(TakeJob { reference: take_ref.clone(), version });
+                        take.dispatch(TakeJob { reference: reference.to_string(), version });
                     }
                 >
                     "Take"
@@ -120,22 +166,5 @@ fn QueueRow(
             </td>
         </tr>
     }
-}
-
-/// Says plainly whether the queue is live, cut off, or back.
-#[component]
-fn ConnectionBanner(connection: RwSignal<Connection>) -> impl IntoView {
-    move || {
-        let (class, text) = match connection.get() {
-            Connection::Connecting => ("conn connecting", "Connecting…"),
-            Connection::Live => ("conn live", "Live"),
-            Connection::Lost => (
-                "conn lost",
-                "Connection lost — reconnecting. Changes made meanwhile will appear when it is back.",
-            ),
-            Connection::Back => ("conn back", "Back online — caught up."),
-            Connection::SignedOut => ("conn lost", "Your session ended: sign in again."),
-        };
-        view! { <p class=class role="status" data-testid="connection">{text}</p> }
-    }
+    .into_any()
 }

@@ -335,7 +335,7 @@ impl Store {
             .db
             .query(
                 "SELECT record::id(id) AS id, name FROM workgroup ORDER BY name;
-                 SELECT username, name, groups FROM user
+                 SELECT username, name, groups, role FROM user
                     WHERE active = true AND role IN ['technician', 'team_lead'] ORDER BY name;",
             )
             .await?
@@ -347,22 +347,64 @@ impl Store {
             username: String,
             name: String,
             groups: Vec<String>,
+            role: Role,
         }
         let members: Vec<Member> = rows(members)?;
+        let of = |group: &GroupRef, role: Role| -> Vec<UserRef> {
+            members
+                .iter()
+                .filter(|m| m.role == role && m.groups.contains(&group.id))
+                .map(|m| UserRef {
+                    id: m.username.clone(),
+                    name: m.name.clone(),
+                })
+                .collect()
+        };
         Ok(rows::<GroupRef>(groups)?
             .into_iter()
             .map(|group| GroupWithMembers {
-                members: members
-                    .iter()
-                    .filter(|m| m.groups.contains(&group.id))
-                    .map(|m| UserRef {
-                        id: m.username.clone(),
-                        name: m.name.clone(),
-                    })
-                    .collect(),
+                members: of(&group, Role::Technician),
+                leads: of(&group, Role::TeamLead),
                 group,
             })
             .collect())
+    }
+
+    /// Every event of one job, oldest first.
+    pub async fn job_events(&self, reference: JobRef) -> Result<Vec<Event>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT position, data FROM event WHERE job = $reference ORDER BY position")
+            .bind(("reference", json!(reference.to_string())))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        found.into_iter().map(event_from_row).collect()
+    }
+
+    /// The resolution codes people choose from when they resolve a job.
+    pub async fn resolution_codes(&self) -> Result<Vec<String>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT codes FROM ONLY setting:resolution_codes")
+            .await?
+            .check()?;
+        let row: Option<Value> = response.take(0)?;
+        Ok(row
+            .and_then(|mut row| row.get_mut("codes").map(Value::take))
+            .map(serde_json::from_value)
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    /// Replaces the resolution codes.
+    pub async fn set_resolution_codes(&self, codes: &[String]) -> Result<(), StoreError> {
+        self.db
+            .query("UPSERT setting:resolution_codes SET codes = $codes")
+            .bind(("codes", json!(codes)))
+            .await?
+            .check()?;
+        Ok(())
     }
 
     /// A client by id.
@@ -507,9 +549,18 @@ mod tests {
 
     #[test]
     fn embedded_urls_sync_on_every_commit_unless_told_otherwise() {
-        assert_eq!(durable_url("surrealkv://data"), "surrealkv://data?sync=every");
-        assert_eq!(durable_url("surrealkv://data?versioned=true"), "surrealkv://data?versioned=true&sync=every");
-        assert_eq!(durable_url("surrealkv://data?sync=1s"), "surrealkv://data?sync=1s");
+        assert_eq!(
+            durable_url("surrealkv://data"),
+            "surrealkv://data?sync=every"
+        );
+        assert_eq!(
+            durable_url("surrealkv://data?versioned=true"),
+            "surrealkv://data?versioned=true&sync=every"
+        );
+        assert_eq!(
+            durable_url("surrealkv://data?sync=1s"),
+            "surrealkv://data?sync=1s"
+        );
         assert_eq!(durable_url("mem://"), "mem://");
         assert_eq!(durable_url("ws://db:8000"), "ws://db:8000");
     }

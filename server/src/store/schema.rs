@@ -9,11 +9,18 @@ use surrealdb::engine::any::Any;
 use super::StoreError;
 
 /// Every schema version: number, name, SurrealQL.
-const VERSIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "people, jobs and the event log",
-    include_str!("../../schema/001_foundation.surql"),
-)];
+const VERSIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "people, jobs and the event log",
+        include_str!("../../schema/001_foundation.surql"),
+    ),
+    (
+        2,
+        "settings and resolution codes",
+        include_str!("../../schema/002_working_jobs.surql"),
+    ),
+];
 
 /// The newest schema version this build knows.
 pub const LATEST: u32 = VERSIONS[VERSIONS.len() - 1].0;

@@ -32,6 +32,12 @@ impl Desk {
     }
 
     pub async fn start_with(url: &str) -> Self {
+        // Failures are logged by the server; the test writer shows them with
+        // the failing test's output only.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
         let config = Config {
             listen: "127.0.0.1:0".parse().expect("address"),
             database_url: url.to_owned(),
@@ -40,9 +46,19 @@ impl Desk {
             log_level: "warn".into(),
             ..Config::default()
         };
-        let running = switchboard::start(&config)
-            .await
-            .expect("the server starts");
+        // Dropping an embedded database releases its folder's lock in the
+        // background, so a restart in the same process may wait for it.
+        let mut attempts = 0;
+        let running = loop {
+            match switchboard::start(&config).await {
+                Ok(running) => break running,
+                Err(error) if error.to_string().contains("locked") && attempts < 100 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("the server starts: {error}"),
+            }
+        };
         Self {
             running,
             http: reqwest::Client::new(),
@@ -186,6 +202,19 @@ impl Person {
         )
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .with_cookie(self.http.put(format!("{}{path}", self.origin)))
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn post_with_origin(&self, path: &str, body: Value, origin: &str) -> (u16, Value) {
         let response = self
             .with_cookie(self.http.post(format!("{}{path}", self.origin)))
@@ -316,6 +345,35 @@ impl Live {
                 Err(_) => return,
                 Ok(Some(Ok(Message::Text(text)))) => panic!("unexpected message: {text}"),
                 Ok(_) => {}
+            }
+        }
+    }
+
+    /// Tells the server which job this screen shows, and whether its person
+    /// types.
+    pub async fn watch(&mut self, reference: Option<app::domain::JobRef>, typing: bool) {
+        let request = app::domain::LiveRequest::Watch { reference, typing };
+        self.socket
+            .send(Message::Text(
+                serde_json::to_string(&request).expect("json").into(),
+            ))
+            .await
+            .expect("sent");
+    }
+
+    /// The next presence message about `reference`, skipping events.
+    pub async fn next_presence(
+        &mut self,
+        reference: app::domain::JobRef,
+    ) -> Vec<app::domain::Watcher> {
+        loop {
+            if let LiveMessage::Presence {
+                reference: of,
+                watchers,
+            } = self.next().await
+                && of == reference
+            {
+                return watchers;
             }
         }
     }

@@ -1,0 +1,1180 @@
+//! Changes to an existing job: what a person asks for ([`Command`]), and the
+//! pure rule ([`decide`]) that turns it into the job after the change and
+//! the [`Change`] recorded in the log — or refuses it with a reason.
+//!
+//! Every command carries the version of the job the person saw; a command
+//! made from an older version is refused as a conflict, never applied over
+//! someone else's work.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::error::{DeskError, FieldError};
+use super::event::{ActionKind, Change, FieldChange};
+use super::job::{
+    CATEGORIES, DESCRIPTION_MAX, Escalation, EscalationLevel, GroupRef, Impact, Job, Priority,
+    Resolution, Status, TITLE_MAX, Task, Touch, TouchSource, Urgency,
+};
+use super::lifecycle::{self, Move};
+use super::people::{GroupWithMembers, Role, UserRef, Viewer};
+
+/// The longest note, reply or reason accepted, in characters.
+pub const TEXT_MAX: usize = 20_000;
+/// The most time one action may record, in minutes (a working day and more).
+pub const MINUTES_MAX: u32 = 24 * 60;
+/// The most tasks one job may have.
+pub const TASKS_MAX: usize = 200;
+
+/// What a person asks to change on a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Command {
+    /// Assign the job to me.
+    Take,
+    /// A lifecycle move other than resolving.
+    Move {
+        /// Which move.
+        action: Move,
+        /// Why; needed to reopen.
+        #[serde(default)]
+        reason: String,
+    },
+    /// Resolve with a resolution code and notes.
+    Resolve {
+        /// A code from the desk's list.
+        code: String,
+        /// What was done.
+        notes: String,
+        /// Why it may be resolved while tasks are open, if they are.
+        #[serde(default)]
+        open_tasks_reason: String,
+    },
+    /// Record a note, a reply or a phone call.
+    Comment {
+        /// Which kind.
+        action: ActionKind,
+        /// What was said or done.
+        text: String,
+        /// Time spent, in minutes.
+        #[serde(default)]
+        minutes: Option<u32>,
+    },
+    /// Edit the job's description fields; the priority follows the matrix.
+    Edit {
+        /// One line that says what is wrong.
+        title: String,
+        /// The details.
+        description: String,
+        /// The category.
+        category: String,
+        /// Impact.
+        impact: Impact,
+        /// Urgency.
+        urgency: Urgency,
+    },
+    /// Hand the job to a group, or to a technician of it.
+    Reassign {
+        /// The group; empty keeps it with the front line.
+        #[serde(default)]
+        group_id: String,
+        /// A technician of that group; empty leaves it on the group's queue.
+        #[serde(default)]
+        technician_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// Escalate to another group, or up to the group's team lead.
+    Escalate {
+        /// Which way.
+        level: EscalationLevel,
+        /// For a functional escalation: the group to send it to.
+        #[serde(default)]
+        group_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// Add an action item.
+    AddTask {
+        /// What is to be done.
+        title: String,
+        /// Who is to do it; empty for nobody yet.
+        #[serde(default)]
+        assignee_id: String,
+    },
+    /// Give a task to someone (or to nobody).
+    AssignTask {
+        /// The task's number.
+        task: u32,
+        /// Who; empty for nobody.
+        #[serde(default)]
+        assignee_id: String,
+    },
+    /// Tick a task off, or reopen it.
+    SetTaskDone {
+        /// The task's number.
+        task: u32,
+        /// Done or not.
+        done: bool,
+    },
+}
+
+/// A command with the version of the job it was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCommand {
+    /// The job version the person saw.
+    pub version: u64,
+    /// What they asked for.
+    pub command: Command,
+}
+
+/// What the rules need to know of the desk besides the job: its groups with
+/// their people, and the resolution codes an admin keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    /// Every group with its technicians and team leads.
+    pub groups: Vec<GroupWithMembers>,
+    /// The resolution codes to choose from.
+    pub resolution_codes: Vec<String>,
+}
+
+impl Directory {
+    fn group(&self, id: &str) -> Result<&GroupWithMembers, DeskError> {
+        self.groups
+            .iter()
+            .find(|g| g.group.id == id)
+            .ok_or_else(|| {
+                DeskError::invalid(
+                    "group",
+                    format!("There is no group `{id}`; pick one from the list."),
+                )
+            })
+    }
+
+    fn person(&self, id: &str, field: &str) -> Result<UserRef, DeskError> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.members.iter().chain(&g.leads))
+            .find(|m| m.id == id)
+            .cloned()
+            .ok_or_else(|| {
+                DeskError::invalid(
+                    field,
+                    format!("There is no technician `{id}`; pick one from the list."),
+                )
+            })
+    }
+}
+
+fn required_text(field: &str, value: &str, what: &str) -> Result<String, DeskError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(DeskError::invalid(field, what.to_owned()));
+    }
+    if value.chars().count() > TEXT_MAX {
+        return Err(DeskError::invalid(
+            field,
+            format!("Shorten this to {TEXT_MAX} characters at most."),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn not_closed(job: &Job, doing: &str) -> Result<(), DeskError> {
+    if job.status == Status::Closed {
+        return Err(DeskError::forbidden(format!(
+            "{} is closed; reopen it before you {doing}.",
+            job.reference
+        )));
+    }
+    Ok(())
+}
+
+fn second_line(viewer: &Viewer, doing: &str) -> Result<(), DeskError> {
+    match viewer.role {
+        Role::Technician | Role::TeamLead | Role::Admin => Ok(()),
+        Role::FrontLine => Err(DeskError::forbidden(format!(
+            "Only technicians, team leads or admins {doing}; assign the job to a group instead."
+        ))),
+    }
+}
+
+fn priority_label(priority: Priority) -> String {
+    priority.to_string()
+}
+
+/// Decides `command` on `job` for `viewer` at `now`: the job after the change
+/// and the change to record, or why not. The caller has checked that the
+/// viewer may see the job and that `job` is at the version they saw.
+pub fn decide(
+    job: &Job,
+    viewer: &Viewer,
+    command: &Command,
+    directory: &Directory,
+    now: Timestamp,
+) -> Result<(Job, Change), DeskError> {
+    let mut after = job.clone();
+    let change = match command {
+        Command::Take => {
+            viewer.can_take(job).map_err(DeskError::forbidden)?;
+            after.technician = Some(viewer.user.clone());
+            after.status = job.status.after_assignment(true);
+            Change::Taken {
+                previous: job.technician.clone(),
+            }
+        }
+        Command::Move { action, reason } => {
+            if *action == Move::Resolve {
+                return Err(DeskError::invalid(
+                    "action",
+                    "Resolve with a resolution code and notes.",
+                ));
+            }
+            lifecycle::check(*action, job.status, viewer.role).map_err(DeskError::forbidden)?;
+            if *action == Move::Start && job.technician.is_none() {
+                return Err(DeskError::forbidden(format!(
+                    "Nobody has {} yet; take it or assign it first.",
+                    job.reference
+                )));
+            }
+            let reason = match action {
+                Move::Reopen => Some(required_text(
+                    "reason",
+                    reason,
+                    "Say why the job is reopened.",
+                )?),
+                _ => Some(reason.trim().to_owned()).filter(|r| !r.is_empty()),
+            };
+            after.status = action.target(job);
+            if *action == Move::Reopen {
+                after.resolution = None;
+            }
+            Change::StatusChanged {
+                action: *action,
+                from: job.status,
+                to: after.status,
+                reason,
+            }
+        }
+        Command::Resolve {
+            code,
+            notes,
+            open_tasks_reason,
+        } => {
+            lifecycle::check(Move::Resolve, job.status, viewer.role)
+                .map_err(DeskError::forbidden)?;
+            let mut errors = Vec::new();
+            let code = code.trim();
+            if !directory.resolution_codes.iter().any(|c| c == code) {
+                errors.push(FieldError::new(
+                    "code",
+                    format!(
+                        "Choose a resolution code: one of {}.",
+                        directory.resolution_codes.join(", ")
+                    ),
+                ));
+            }
+            let notes = required_text("notes", notes, "Say what was done to resolve it.");
+            if let Err(DeskError::Invalid { errors: more }) = &notes {
+                errors.extend(more.iter().cloned());
+            }
+            let open: Vec<&Task> = job.open_tasks().collect();
+            let open_tasks_reason =
+                Some(open_tasks_reason.trim().to_owned()).filter(|r| !r.is_empty());
+            if !open.is_empty() && open_tasks_reason.is_none() {
+                let titles: Vec<&str> = open.iter().map(|t| t.title.as_str()).collect();
+                errors.push(FieldError::new(
+                    "open_tasks_reason",
+                    format!(
+                        "{} still open ({}); tick {} off, or say why the job can be resolved anyway.",
+                        if open.len() == 1 { "1 task is".to_owned() } else { format!("{} tasks are", open.len()) },
+                        titles.join("; "),
+                        if open.len() == 1 { "it" } else { "them" },
+                    ),
+                ));
+            }
+            if !errors.is_empty() {
+                return Err(DeskError::Invalid { errors });
+            }
+            let resolution = Resolution {
+                code: code.to_owned(),
+                notes: notes?,
+            };
+            after.status = Status::Resolved;
+            after.resolution = Some(resolution.clone());
+            Change::Resolved {
+                from: job.status,
+                resolution,
+                open_tasks_reason: if open.is_empty() {
+                    None
+                } else {
+                    open_tasks_reason
+                },
+            }
+        }
+        Command::Comment {
+            action,
+            text,
+            minutes,
+        } => {
+            let text = required_text("text", text, "Write the note, reply or call summary.")?;
+            if let Some(m) = minutes
+                && *m > MINUTES_MAX
+            {
+                return Err(DeskError::invalid(
+                    "minutes",
+                    format!(
+                        "Record at most {MINUTES_MAX} minutes on one action; split longer work."
+                    ),
+                ));
+            }
+            let minutes = minutes.filter(|m| *m > 0);
+            after.minutes_spent = job.minutes_spent.saturating_add(minutes.unwrap_or(0));
+            Change::Commented {
+                action: *action,
+                text,
+                minutes,
+            }
+        }
+        Command::Edit {
+            title,
+            description,
+            category,
+            impact,
+            urgency,
+        } => {
+            not_closed(job, "edit it")?;
+            let mut errors = Vec::new();
+            let title = title.trim();
+            if title.is_empty() || title.chars().count() > TITLE_MAX {
+                errors.push(FieldError::new(
+                    "title",
+                    format!("Give the job a title of 1 to {TITLE_MAX} characters."),
+                ));
+            }
+            let description = description.trim();
+            if description.chars().count() > DESCRIPTION_MAX {
+                errors.push(FieldError::new(
+                    "description",
+                    format!("Shorten the description to {DESCRIPTION_MAX} characters at most."),
+                ));
+            }
+            let category = category.trim();
+            if !CATEGORIES.contains(&category) && category != job.category {
+                errors.push(FieldError::new(
+                    "category",
+                    format!("Choose a category: one of {}.", CATEGORIES.join(", ")),
+                ));
+            }
+            if !errors.is_empty() {
+                return Err(DeskError::Invalid { errors });
+            }
+            after.title = title.to_owned();
+            after.description = description.to_owned();
+            after.category = category.to_owned();
+            after.impact = *impact;
+            after.urgency = *urgency;
+            after.priority = Priority::from_matrix(*impact, *urgency);
+            let mut fields = Vec::new();
+            let mut note = |field: &str, from: String, to: String| {
+                if from != to {
+                    fields.push(FieldChange {
+                        field: field.to_owned(),
+                        from,
+                        to,
+                    });
+                }
+            };
+            note("title", job.title.clone(), after.title.clone());
+            note(
+                "description",
+                job.description.clone(),
+                after.description.clone(),
+            );
+            note("category", job.category.clone(), after.category.clone());
+            note(
+                "impact",
+                format!("{:?}", job.impact).to_lowercase(),
+                format!("{:?}", after.impact).to_lowercase(),
+            );
+            note(
+                "urgency",
+                format!("{:?}", job.urgency).to_lowercase(),
+                format!("{:?}", after.urgency).to_lowercase(),
+            );
+            note(
+                "priority",
+                priority_label(job.priority),
+                priority_label(after.priority),
+            );
+            if fields.is_empty() {
+                return Err(DeskError::invalid(
+                    "title",
+                    "Nothing changed; edit a field first.",
+                ));
+            }
+            Change::Edited { fields }
+        }
+        Command::Reassign {
+            group_id,
+            technician_id,
+            reason,
+        } => {
+            not_closed(job, "reassign it")?;
+            let owner = job.technician.as_ref();
+            let mine = owner.is_none_or(|t| t.id == viewer.user.id);
+            if !mine && !matches!(viewer.role, Role::TeamLead | Role::Admin) {
+                return Err(DeskError::forbidden(format!(
+                    "{} is {}'s job; only they or a team lead can reassign it.",
+                    job.reference,
+                    owner.map_or("someone", |t| t.name.as_str())
+                )));
+            }
+            if viewer.role == Role::TeamLead
+                && !mine
+                && let Some(group) = &job.group
+                && !viewer.groups.contains(&group.id)
+            {
+                return Err(DeskError::forbidden(format!(
+                    "{} belongs to {}, which you do not lead.",
+                    job.reference, group.name
+                )));
+            }
+            let reason = required_text("reason", reason, "Say why the job is reassigned.")?;
+            let (group, technician) = assignment(directory, group_id, technician_id)?;
+            if group == job.group && technician == job.technician {
+                return Err(DeskError::invalid(
+                    "group",
+                    "The job is already there; choose another group or technician.",
+                ));
+            }
+            after.group = group.clone();
+            after.technician = technician.clone();
+            after.status = job.status.after_assignment(technician.is_some());
+            after.escalation = None;
+            Change::Reassigned {
+                from_group: job.group.clone(),
+                to_group: group,
+                from_technician: job.technician.clone(),
+                to_technician: technician,
+                reason,
+            }
+        }
+        Command::Escalate {
+            level,
+            group_id,
+            reason,
+        } => {
+            not_closed(job, "escalate it")?;
+            second_line(viewer, "escalate jobs")?;
+            if !job.status.is_open() {
+                return Err(DeskError::forbidden(format!(
+                    "{} is resolved; reopen it before you escalate it.",
+                    job.reference
+                )));
+            }
+            let reason = required_text("reason", reason, "Say why the job is escalated.")?;
+            let (to_group, to_person) = match level {
+                EscalationLevel::Functional => {
+                    let group = directory.group(group_id.trim())?.group.clone();
+                    if job.group.as_ref() == Some(&group) {
+                        return Err(DeskError::invalid(
+                            "group",
+                            format!(
+                                "The job is already with {}; choose another group.",
+                                group.name
+                            ),
+                        ));
+                    }
+                    (Some(group), None)
+                }
+                EscalationLevel::Hierarchical => {
+                    let Some(group) = &job.group else {
+                        return Err(DeskError::invalid(
+                            "group",
+                            "The job has no group yet, so no team lead; assign it to a group first.",
+                        ));
+                    };
+                    let lead = directory
+                        .group(&group.id)?
+                        .leads
+                        .iter()
+                        .find(|l| l.id != viewer.user.id)
+                        .cloned();
+                    let Some(lead) = lead else {
+                        return Err(DeskError::forbidden(format!(
+                            "{} has no other team lead to escalate to; escalate to another group instead.",
+                            group.name
+                        )));
+                    };
+                    (job.group.clone(), Some(lead))
+                }
+            };
+            after.group = to_group.clone();
+            after.technician = to_person.clone();
+            after.status = job.status.after_assignment(to_person.is_some());
+            after.escalation = Some(Escalation {
+                level: *level,
+                by: viewer.user.clone(),
+                reason: reason.clone(),
+            });
+            Change::Escalated {
+                level: *level,
+                to_group,
+                to_person,
+                reason,
+            }
+        }
+        Command::AddTask { title, assignee_id } => {
+            not_closed(job, "add tasks")?;
+            let title = required_text("task", title, "Say what the task is.")?;
+            if title.chars().count() > TITLE_MAX {
+                return Err(DeskError::invalid(
+                    "task",
+                    format!("Shorten the task to {TITLE_MAX} characters at most."),
+                ));
+            }
+            if job.tasks.len() >= TASKS_MAX {
+                return Err(DeskError::invalid(
+                    "task",
+                    format!(
+                        "A job can have at most {TASKS_MAX} tasks; split the work into another job."
+                    ),
+                ));
+            }
+            let assignee = optional_person(directory, assignee_id)?;
+            let task = Task {
+                id: job.tasks.iter().map(|t| t.id).max().unwrap_or(0) + 1,
+                title,
+                assignee,
+                done: false,
+            };
+            after.tasks.push(task.clone());
+            Change::TaskAdded { task }
+        }
+        Command::AssignTask { task, assignee_id } => {
+            not_closed(job, "change its tasks")?;
+            let assignee = optional_person(directory, assignee_id)?;
+            let found = task_mut(&mut after, *task)?;
+            if found.assignee == assignee {
+                return Err(DeskError::invalid(
+                    "assignee",
+                    "The task is already theirs.",
+                ));
+            }
+            found.assignee = assignee.clone();
+            Change::TaskAssigned {
+                task: *task,
+                title: found.title.clone(),
+                to: assignee,
+            }
+        }
+        Command::SetTaskDone { task, done } => {
+            not_closed(job, "change its tasks")?;
+            let found = task_mut(&mut after, *task)?;
+            if found.done == *done {
+                return Err(DeskError::invalid(
+                    "task",
+                    if *done {
+                        "The task is already done."
+                    } else {
+                        "The task is already open."
+                    },
+                ));
+            }
+            found.done = *done;
+            Change::TaskDone {
+                task: *task,
+                title: found.title.clone(),
+                done: *done,
+            }
+        }
+    };
+    after.version = job.version + 1;
+    after.updated_at = now;
+    after.last_touch = Some(Touch {
+        by: viewer.user.clone(),
+        source: TouchSource::Desk,
+    });
+    Ok((after, change))
+}
+
+fn task_mut(job: &mut Job, id: u32) -> Result<&mut Task, DeskError> {
+    let reference = job.reference;
+    job.tasks
+        .iter_mut()
+        .find(|t| t.id == id)
+        .ok_or_else(|| DeskError::not_found(format!("{reference} has no task {id}.")))
+}
+
+fn optional_person(directory: &Directory, id: &str) -> Result<Option<UserRef>, DeskError> {
+    match id.trim() {
+        "" => Ok(None),
+        id => directory.person(id, "assignee").map(Some),
+    }
+}
+
+/// The group and technician a reassignment names, checked against the
+/// directory: the technician must belong to the group.
+fn assignment(
+    directory: &Directory,
+    group_id: &str,
+    technician_id: &str,
+) -> Result<(Option<GroupRef>, Option<UserRef>), DeskError> {
+    let group_id = group_id.trim();
+    let technician_id = technician_id.trim();
+    if group_id.is_empty() {
+        if !technician_id.is_empty() {
+            return Err(DeskError::invalid(
+                "technician",
+                "Choose the technician's group too, or leave the technician empty.",
+            ));
+        }
+        return Ok((None, None));
+    }
+    let group = directory.group(group_id)?;
+    if technician_id.is_empty() {
+        return Ok((Some(group.group.clone()), None));
+    }
+    let technician = group
+        .members
+        .iter()
+        .chain(&group.leads)
+        .find(|m| m.id == technician_id)
+        .cloned()
+        .ok_or_else(|| {
+            DeskError::invalid(
+                "technician",
+                format!(
+                    "`{technician_id}` is not in {}; pick one of its members.",
+                    group.group.name
+                ),
+            )
+        })?;
+    Ok((Some(group.group.clone()), Some(technician)))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::fixtures::{job, viewer};
+
+    fn person(id: &str) -> UserRef {
+        UserRef {
+            id: id.into(),
+            name: format!("{}{}", id[..1].to_uppercase(), &id[1..]),
+        }
+    }
+
+    fn directory() -> Directory {
+        let group = |id: &str, name: &str, members: &[&str], leads: &[&str]| GroupWithMembers {
+            group: GroupRef {
+                id: id.into(),
+                name: name.into(),
+            },
+            members: members.iter().map(|m| person(m)).collect(),
+            leads: leads.iter().map(|m| person(m)).collect(),
+        };
+        Directory {
+            groups: vec![
+                group("network", "Network", &["tess", "nina"], &["lee"]),
+                group("desktop", "Desktop", &["tom"], &["lee"]),
+            ],
+            resolution_codes: vec!["Fixed".into(), "Workaround".into()],
+        }
+    }
+
+    fn now() -> Timestamp {
+        "2026-06-01T10:00:00Z".parse().expect("time")
+    }
+
+    fn run(j: &Job, who: &Viewer, command: Command) -> Result<(Job, Change), DeskError> {
+        decide(j, who, &command, &directory(), now())
+    }
+
+    fn tess() -> Viewer {
+        viewer("tess", Role::Technician, &["network"])
+    }
+
+    fn assigned_to_tess() -> Job {
+        let mut j = job(1, 1, 30);
+        j.technician = Some(person("tess"));
+        j.status = Status::Assigned;
+        j
+    }
+
+    #[test]
+    fn every_change_bumps_the_version_and_records_who() {
+        let (after, change) = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::Move {
+                action: Move::Start,
+                reason: String::new(),
+            },
+        )
+        .expect("allowed");
+        assert_eq!(after.status, Status::InProgress);
+        assert_eq!(after.version, 2);
+        assert_eq!(after.updated_at, now());
+        assert_eq!(after.last_touch.expect("touched").by.id, "tess");
+        assert!(matches!(
+            change,
+            Change::StatusChanged {
+                from: Status::Assigned,
+                to: Status::InProgress,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_forbidden_move_says_why() {
+        let error = run(
+            &job(1, 1, 30),
+            &tess(),
+            Command::Move {
+                action: Move::Start,
+                reason: String::new(),
+            },
+        )
+        .expect_err("a new job is taken first");
+        assert_eq!(error.status(), 403);
+        assert!(
+            error.to_string().contains("Take it or assign it first"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn reopening_needs_a_reason_and_clears_the_resolution() {
+        let mut closed = assigned_to_tess();
+        closed.status = Status::Closed;
+        closed.resolution = Some(Resolution {
+            code: "Fixed".into(),
+            notes: "Rebooted".into(),
+        });
+        let refused = run(
+            &closed,
+            &tess(),
+            Command::Move {
+                action: Move::Reopen,
+                reason: "  ".into(),
+            },
+        )
+        .expect_err("no reason");
+        assert_eq!(
+            refused.field_message("reason"),
+            Some("Say why the job is reopened.")
+        );
+        let (after, _) = run(
+            &closed,
+            &tess(),
+            Command::Move {
+                action: Move::Reopen,
+                reason: "It is back".into(),
+            },
+        )
+        .expect("reopened");
+        assert_eq!(after.status, Status::Assigned, "back to its technician");
+        assert_eq!(after.resolution, None);
+    }
+
+    #[test]
+    fn resolving_needs_a_known_code_notes_and_a_reason_for_open_tasks() {
+        let mut j = assigned_to_tess();
+        j.tasks.push(Task {
+            id: 1,
+            title: "Replace the cable".into(),
+            assignee: None,
+            done: false,
+        });
+        let error = run(
+            &j,
+            &tess(),
+            Command::Resolve {
+                code: "Magic".into(),
+                notes: String::new(),
+                open_tasks_reason: String::new(),
+            },
+        )
+        .expect_err("invalid");
+        assert!(
+            error
+                .field_message("code")
+                .expect("code")
+                .contains("Fixed, Workaround")
+        );
+        assert!(error.field_message("notes").is_some());
+        let tasks = error
+            .field_message("open_tasks_reason")
+            .expect("open tasks");
+        assert!(tasks.contains("Replace the cable"), "{tasks}");
+
+        let (after, change) = run(
+            &j,
+            &tess(),
+            Command::Resolve {
+                code: "Fixed".into(),
+                notes: "Swapped the port".into(),
+                open_tasks_reason: "The cable is on order; the port swap fixed it".into(),
+            },
+        )
+        .expect("resolved with a reason");
+        assert_eq!(after.status, Status::Resolved);
+        assert_eq!(after.resolution.as_ref().expect("resolution").code, "Fixed");
+        assert!(matches!(
+            change,
+            Change::Resolved {
+                open_tasks_reason: Some(_),
+                ..
+            }
+        ));
+
+        j.tasks[0].done = true;
+        let (_, change) = run(
+            &j,
+            &tess(),
+            Command::Resolve {
+                code: "Fixed".into(),
+                notes: "Swapped the port".into(),
+                open_tasks_reason: "ignored".into(),
+            },
+        )
+        .expect("resolved");
+        assert!(
+            matches!(
+                change,
+                Change::Resolved {
+                    open_tasks_reason: None,
+                    ..
+                }
+            ),
+            "no reason is recorded when no task was open"
+        );
+    }
+
+    #[test]
+    fn only_the_owner_or_a_lead_reassigns_someone_s_job() {
+        let mut toms = assigned_to_tess();
+        toms.technician = Some(person("nina"));
+        let refusal = run(
+            &toms,
+            &tess(),
+            Command::Reassign {
+                group_id: "desktop".into(),
+                technician_id: String::new(),
+                reason: "Hardware".into(),
+            },
+        )
+        .expect_err("not hers");
+        assert!(refusal.to_string().contains("Nina"), "{refusal}");
+        let lee = viewer("lee", Role::TeamLead, &["network", "desktop"]);
+        let (after, change) = run(
+            &toms,
+            &lee,
+            Command::Reassign {
+                group_id: "desktop".into(),
+                technician_id: "tom".into(),
+                reason: "Hardware".into(),
+            },
+        )
+        .expect("a lead may");
+        assert_eq!(after.group.expect("group").id, "desktop");
+        assert_eq!(after.technician.expect("tech").id, "tom");
+        assert!(matches!(change, Change::Reassigned { .. }));
+
+        let wrong = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::Reassign {
+                group_id: "desktop".into(),
+                technician_id: "nina".into(),
+                reason: "x".into(),
+            },
+        )
+        .expect_err("nina is not in desktop");
+        assert!(
+            wrong
+                .field_message("technician")
+                .expect("field")
+                .contains("Desktop")
+        );
+    }
+
+    #[test]
+    fn handing_a_job_to_a_group_puts_it_back_on_the_queue() {
+        let (after, _) = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::Reassign {
+                group_id: "desktop".into(),
+                technician_id: String::new(),
+                reason: "Hardware fault".into(),
+            },
+        )
+        .expect("hers to hand on");
+        assert_eq!(after.technician, None);
+        assert_eq!(after.status, Status::New);
+    }
+
+    #[test]
+    fn escalating_to_the_lead_hands_it_to_the_lead() {
+        let (after, change) = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::Escalate {
+                level: EscalationLevel::Hierarchical,
+                group_id: String::new(),
+                reason: "Needs a budget decision".into(),
+            },
+        )
+        .expect("escalated");
+        assert_eq!(after.technician.expect("lead").id, "lee");
+        assert_eq!(
+            after.escalation.expect("stands").level,
+            EscalationLevel::Hierarchical
+        );
+        assert!(change.describe(&person("tess")).contains("team lead, Lee"));
+        let fran = viewer("fran", Role::FrontLine, &[]);
+        assert!(
+            run(
+                &assigned_to_tess(),
+                &fran,
+                Command::Escalate {
+                    level: EscalationLevel::Functional,
+                    group_id: "desktop".into(),
+                    reason: "x".into(),
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn tasks_are_added_given_and_ticked_off() {
+        let (j, _) = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::AddTask {
+                title: "Order a cable".into(),
+                assignee_id: "nina".into(),
+            },
+        )
+        .expect("added");
+        assert_eq!(j.tasks[0].id, 1);
+        assert_eq!(j.tasks[0].assignee.as_ref().expect("nina").id, "nina");
+        let (j, _) = run(
+            &j,
+            &tess(),
+            Command::SetTaskDone {
+                task: 1,
+                done: true,
+            },
+        )
+        .expect("done");
+        assert!(j.tasks[0].done);
+        assert!(
+            run(
+                &j,
+                &tess(),
+                Command::SetTaskDone {
+                    task: 1,
+                    done: true
+                }
+            )
+            .is_err()
+        );
+        let (j, _) = run(
+            &j,
+            &tess(),
+            Command::SetTaskDone {
+                task: 1,
+                done: false,
+            },
+        )
+        .expect("reopened");
+        assert!(!j.tasks[0].done);
+        assert_eq!(
+            run(
+                &j,
+                &tess(),
+                Command::SetTaskDone {
+                    task: 9,
+                    done: true
+                }
+            )
+            .expect_err("none")
+            .status(),
+            404
+        );
+        let mut closed = j;
+        closed.status = Status::Closed;
+        assert!(
+            run(
+                &closed,
+                &tess(),
+                Command::AddTask {
+                    title: "x".into(),
+                    assignee_id: String::new()
+                }
+            )
+            .expect_err("closed")
+            .to_string()
+            .contains("reopen")
+        );
+    }
+
+    #[test]
+    fn comments_add_up_the_time_spent() {
+        let (j, _) = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::Comment {
+                action: ActionKind::Call,
+                text: "Called the client".into(),
+                minutes: Some(15),
+            },
+        )
+        .expect("logged");
+        let (j, _) = run(
+            &j,
+            &tess(),
+            Command::Comment {
+                action: ActionKind::Note,
+                text: "Checked the switch".into(),
+                minutes: Some(20),
+            },
+        )
+        .expect("logged");
+        assert_eq!(j.minutes_spent, 35);
+        assert!(
+            run(
+                &j,
+                &tess(),
+                Command::Comment {
+                    action: ActionKind::Note,
+                    text: "   ".into(),
+                    minutes: None,
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn editing_impact_recomputes_the_priority_and_lists_the_changes() {
+        let j = assigned_to_tess();
+        let (after, change) = run(
+            &j,
+            &tess(),
+            Command::Edit {
+                title: j.title.clone(),
+                description: j.description.clone(),
+                category: j.category.clone(),
+                impact: Impact::High,
+                urgency: Urgency::High,
+            },
+        )
+        .expect("edited");
+        assert_eq!(after.priority, Priority::P1);
+        let Change::Edited { fields } = change else {
+            panic!("an edit")
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["impact", "urgency", "priority"]);
+    }
+
+    fn any_command() -> impl Strategy<Value = Command> {
+        let text = prop_oneof![
+            Just(String::new()),
+            Just("Because".to_owned()),
+            "[a-z ]{0,12}"
+        ];
+        prop_oneof![
+            Just(Command::Take),
+            (proptest::sample::select(Move::ALL.to_vec()), text.clone())
+                .prop_map(|(action, reason)| Command::Move { action, reason }),
+            (
+                proptest::sample::select(vec!["Fixed", "Nope", ""]),
+                text.clone(),
+                text.clone()
+            )
+                .prop_map(|(code, notes, open_tasks_reason)| Command::Resolve {
+                    code: code.into(),
+                    notes,
+                    open_tasks_reason
+                }),
+            (text.clone(), proptest::option::of(0u32..2000)).prop_map(|(text, minutes)| {
+                Command::Comment {
+                    action: ActionKind::Note,
+                    text,
+                    minutes,
+                }
+            }),
+            (
+                proptest::sample::select(vec!["", "network", "desktop", "nope"]),
+                proptest::sample::select(vec!["", "tess", "tom", "lee"]),
+                text.clone()
+            )
+                .prop_map(|(g, t, reason)| Command::Reassign {
+                    group_id: g.into(),
+                    technician_id: t.into(),
+                    reason
+                }),
+            (
+                text.clone(),
+                proptest::sample::select(vec!["", "tom", "zed"])
+            )
+                .prop_map(|(title, a)| Command::AddTask {
+                    title,
+                    assignee_id: a.into()
+                }),
+            (1u32..4, any::<bool>()).prop_map(|(task, done)| Command::SetTaskDone { task, done }),
+        ]
+    }
+
+    fn any_viewer() -> impl Strategy<Value = Viewer> {
+        proptest::sample::select(vec![
+            viewer("tess", Role::Technician, &["network"]),
+            viewer("tom", Role::Technician, &["desktop"]),
+            viewer("lee", Role::TeamLead, &["network", "desktop"]),
+            viewer("fran", Role::FrontLine, &[]),
+            viewer("ada", Role::Admin, &[]),
+        ])
+    }
+
+    proptest! {
+        /// Whatever sequence of commands people send, every accepted one
+        /// bumps the version by one, a resolved or closed job has a
+        /// resolution and an open one has none, task numbers stay unique,
+        /// and an assigned or started job always has a technician.
+        #[test]
+        fn invariants_hold_over_any_sequence_of_commands(
+            steps in proptest::collection::vec((any_viewer(), any_command()), 1..60)
+        ) {
+            let mut j = job(1, 2, 60);
+            for (who, command) in steps {
+                match decide(&j, &who, &command, &directory(), now()) {
+                    Ok((after, change)) => {
+                        prop_assert_eq!(after.version, j.version + 1);
+                        prop_assert!(!change.describe(&who.user).is_empty());
+                        j = after;
+                    }
+                    Err(error) => {
+                        prop_assert!(!error.to_string().is_empty());
+                        prop_assert!(error.status() >= 400 && error.status() < 500);
+                    }
+                }
+                prop_assert_eq!(j.status.is_open(), j.resolution.is_none());
+                let mut ids: Vec<u32> = j.tasks.iter().map(|t| t.id).collect();
+                ids.dedup();
+                prop_assert_eq!(ids.len(), j.tasks.len());
+                if matches!(j.status, Status::Assigned | Status::InProgress) {
+                    prop_assert!(j.technician.is_some(), "{:?} without a technician", j.status);
+                }
+            }
+        }
+    }
+}
