@@ -86,9 +86,8 @@ async fn main() {
         .await
         .expect("live connection");
 
-    let mut version = 1;
     let mut samples = Vec::with_capacity(rounds);
-    for round in 0..rounds {
+    for (round, version) in (0..rounds).zip(1u64..) {
         let sent = Instant::now();
         let change = async {
             let response = http
@@ -117,7 +116,6 @@ async fn main() {
         };
         let ((), elapsed) = tokio::join!(change, arrival);
         samples.push(elapsed);
-        version += 1;
     }
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
