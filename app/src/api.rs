@@ -202,9 +202,7 @@ pub async fn take_job(reference: String, version: u64) -> Result<Job, DeskError>
 pub async fn change_job(reference: String, command: JobCommand) -> Result<Job, DeskError> {
     serve::answer(
         async {
-            let reference = reference
-                .parse()
-                .map_err(|m: String| DeskError::invalid("reference", m))?;
+            let reference = crate::domain::JobRef::from_request(&reference)?;
             let (desk, viewer) = serve::viewer().await?;
             desk.change_job(&viewer, reference, command).await
         }
@@ -217,9 +215,7 @@ pub async fn change_job(reference: String, command: JobCommand) -> Result<Job, D
 pub async fn load_job(reference: String) -> Result<JobSnapshot, DeskError> {
     serve::answer(
         async {
-            let reference = reference
-                .parse()
-                .map_err(|m: String| DeskError::invalid("reference", m))?;
+            let reference = crate::domain::JobRef::from_request(&reference)?;
             let (desk, viewer) = serve::viewer().await?;
             desk.job_snapshot(&viewer, reference).await
         }

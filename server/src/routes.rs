@@ -400,12 +400,6 @@ async fn rest_open_queue(State(state): State<AppState>, headers: HeaderMap) -> R
     )
 }
 
-fn parse_reference(reference: &str) -> Result<JobRef, DeskError> {
-    reference
-        .parse()
-        .map_err(|message: String| DeskError::invalid("reference", message))
-}
-
 async fn rest_job(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -413,7 +407,7 @@ async fn rest_job(
 ) -> Response {
     answer(
         async {
-            let reference = parse_reference(&reference)?;
+            let reference = JobRef::from_request(&reference)?;
             state
                 .desk
                 .job(&signed_in(&state.desk, &headers).await?, reference)
@@ -434,20 +428,11 @@ async fn rest_take_job(
     Path(reference): Path<String>,
     Json(take): Json<Take>,
 ) -> Response {
-    answer(
-        async {
-            let reference = parse_reference(&reference)?;
-            let command = JobCommand {
-                version: take.version,
-                command: Command::Take,
-            };
-            state
-                .desk
-                .change_job(&signed_in(&state.desk, &headers).await?, reference, command)
-                .await
-        }
-        .await,
-    )
+    let command = JobCommand {
+        version: take.version,
+        command: Command::Take,
+    };
+    change_job(&state, &headers, &reference, command).await
 }
 
 async fn rest_change_job(
@@ -456,13 +441,20 @@ async fn rest_change_job(
     Path(reference): Path<String>,
     Json(command): Json<JobCommand>,
 ) -> Response {
+    change_job(&state, &headers, &reference, command).await
+}
+
+async fn change_job(
+    state: &AppState,
+    headers: &HeaderMap,
+    reference: &str,
+    command: JobCommand,
+) -> Response {
     answer(
         async {
-            let reference = parse_reference(&reference)?;
-            state
-                .desk
-                .change_job(&signed_in(&state.desk, &headers).await?, reference, command)
-                .await
+            let reference = JobRef::from_request(reference)?;
+            let viewer = signed_in(&state.desk, headers).await?;
+            state.desk.change_job(&viewer, reference, command).await
         }
         .await,
     )
@@ -475,7 +467,7 @@ async fn rest_job_snapshot(
 ) -> Response {
     answer(
         async {
-            let reference = parse_reference(&reference)?;
+            let reference = JobRef::from_request(&reference)?;
             state
                 .desk
                 .job_snapshot(&signed_in(&state.desk, &headers).await?, reference)

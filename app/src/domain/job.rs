@@ -18,6 +18,13 @@ pub struct JobRef(pub u64);
 impl JobRef {
     /// The number given to the first job of a new desk.
     pub const FIRST: u64 = 1001;
+
+    /// Reads a reference given in a request, refusing it as an invalid
+    /// `reference` field when it is not one.
+    pub fn from_request(text: &str) -> Result<Self, super::error::DeskError> {
+        text.parse()
+            .map_err(|message: String| super::error::DeskError::invalid("reference", message))
+    }
 }
 
 impl fmt::Display for JobRef {
