@@ -8,16 +8,19 @@ pub mod command;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod index;
 pub mod job;
 pub mod lifecycle;
 pub mod people;
 pub mod presence;
 pub mod queue;
+pub mod views;
 
 pub use command::{Command, Directory, JobCommand};
 pub use error::{DeskError, FieldError};
 pub use event::{ActionKind, Change, Event, FieldChange, LiveMessage, LiveRequest};
 pub use history::{HistoryEntry, JobSnapshot};
+pub use index::{QueueIndex, QueuePage, ViewCount};
 pub use job::{
     Channel, ClientRef, Escalation, EscalationLevel, GroupRef, Impact, Job, JobRef, NewJob,
     Priority, Resolution, Status, Task, Touch, TouchSource, Urgency, ValidNewJob, WhoseMove,
@@ -26,6 +29,7 @@ pub use lifecycle::Move;
 pub use people::{GroupWithMembers, Role, UserRef, Viewer};
 pub use presence::Watcher;
 pub use queue::QueueSnapshot;
+pub use views::{BuiltInView, QueueFilter, QueueQuery, SortKey};
 
 /// Jobs built for tests of the rules.
 #[cfg(test)]
