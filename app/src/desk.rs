@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::domain::{
-    ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand, JobRef, JobSnapshot,
-    NewJob, QueueSnapshot, Viewer,
+    BulkChange, BulkOutcome, ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand,
+    JobRef, JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, Viewer,
 };
 
 /// A signed-in session: the secret that the session cookie carries.
@@ -64,6 +64,27 @@ pub trait Desk: Send + Sync + 'static {
         viewer: &Viewer,
         codes: Vec<String>,
     ) -> Result<Vec<String>, DeskError>;
+
+    /// One page of a queue view with every view's count.
+    async fn queue(
+        &self,
+        viewer: &Viewer,
+        query: QueueQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<QueuePage, DeskError>;
+
+    /// Assigns the most urgent unassigned job of the viewer's groups to
+    /// them. Two people asking at once get two different jobs.
+    async fn take_next(&self, viewer: &Viewer) -> Result<Job, DeskError>;
+
+    /// Makes one change to many jobs in one transaction; says for each job
+    /// whether it was done or why not.
+    async fn bulk_change(
+        &self,
+        viewer: &Viewer,
+        change: BulkChange,
+    ) -> Result<Vec<BulkOutcome>, DeskError>;
 
     /// The open jobs the viewer may see, in queue order, with the log
     /// position they reflect.

@@ -7,6 +7,8 @@
 //! - `desk` (server build only): the service interface the server implements.
 //! - [`pages`]: one module per route; [`live`]: the browser's end of the live
 //!   connection.
+//! - [`sample`]: realistic sample jobs for demos, benchmarks and the data
+//!   generator.
 //!
 //! Errors at every boundary are [`domain::DeskError`].
 
@@ -16,6 +18,7 @@ pub mod desk;
 pub mod domain;
 pub mod live;
 pub mod pages;
+pub mod sample;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

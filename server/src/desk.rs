@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
-use app::domain::command::decide;
+use app::domain::command::{BULK_MAX, decide};
 use app::domain::{
-    Change, ClientRef, DeskError, Directory, Event, GroupWithMembers, HistoryEntry, Job,
-    JobCommand, JobRef, JobSnapshot, NewJob, QueueSnapshot, Role, Viewer,
+    BulkChange, BulkOutcome, Change, ClientRef, Command, DeskError, Directory, Event,
+    GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, NewJob, QueuePage,
+    QueueQuery, QueueSnapshot, Role, Viewer,
 };
 use jiff::Timestamp;
 use tokio::sync::Mutex;
@@ -68,6 +69,23 @@ impl DeskService {
         F: FnMut(Counters) -> Fut,
         Fut: Future<Output = Result<(Mutation, Event), DeskError>>,
     {
+        let mut events = self
+            .commit_all(|counters| {
+                let planned = plan(counters);
+                async move { planned.await.map(|change| vec![change]) }
+            })
+            .await?;
+        events.pop().ok_or(DeskError::Unavailable)
+    }
+
+    /// Like [`Self::commit`] for changes that commit together in one
+    /// transaction, their events at consecutive positions. An empty plan
+    /// commits nothing.
+    async fn commit_all<F, Fut>(&self, mut plan: F) -> Result<Vec<Event>, DeskError>
+    where
+        F: FnMut(Counters) -> Fut,
+        Fut: Future<Output = Result<Vec<(Mutation, Event)>, DeskError>>,
+    {
         let _turn = self.writer.lock().await;
         for attempt in 0..ATTEMPTS {
             let counters = self
@@ -75,25 +93,29 @@ impl DeskService {
                 .counters()
                 .await
                 .map_err(internal("reading the log position"))?;
-            let (mutation, event) = plan(counters).await?;
-            match self
-                .store
-                .append(counters.position, &mutation, &event)
-                .await
-            {
+            let changes = plan(counters).await?;
+            if changes.is_empty() {
+                return Ok(Vec::new());
+            }
+            match self.store.append(counters.position, &changes).await {
                 Ok(()) => {
                     self.log
                         .catch_up()
                         .await
                         .map_err(internal("applying a committed event"))?;
-                    tracing::info!(
-                        log.position = event.position,
-                        job.reference = %event.job.reference,
-                        user.id = %event.actor.id,
-                        change = ?std::mem::discriminant(&event.change),
-                        "committed"
-                    );
-                    return Ok(event);
+                    for (_, event) in changes.iter().take(20) {
+                        tracing::info!(
+                            log.position = event.position,
+                            job.reference = %event.job.reference,
+                            user.id = %event.actor.id,
+                            change = event.change.name(),
+                            "committed"
+                        );
+                    }
+                    if changes.len() > 20 {
+                        tracing::info!(events = changes.len(), "committed together");
+                    }
+                    return Ok(changes.into_iter().map(|(_, event)| event).collect());
                 }
                 Err(StoreError::Moved) => {
                     tracing::debug!(attempt, "the log moved on; deciding again");
@@ -135,30 +157,43 @@ impl DeskService {
             .await
     }
 
-    /// Records a job brought in from elsewhere (demo data, an import) as it
-    /// is, with its own number and state, through the log like any change.
-    pub async fn import_job(
+    /// Records jobs brought in from elsewhere (demo data, an import, the
+    /// data generator) as they are, through the log like any change: numbered
+    /// after the last job, committed a thousand at a time.
+    pub async fn import_jobs(
         &self,
         actor: &app::domain::UserRef,
-        job: Job,
-    ) -> Result<Job, DeskError> {
-        let event = self
-            .commit(|counters| {
-                let mut job = job.clone();
-                job.reference = JobRef(job.reference.0.max(counters.last_job + 1));
-                job.version = 1;
-                let event = Event {
-                    position: counters.position + 1,
-                    at: Timestamp::now(),
-                    actor: actor.clone(),
-                    change: Change::Imported,
-                    job: job.clone(),
-                    before: None,
-                };
-                async move { Ok((Mutation::CreateJob(Box::new(job)), event)) }
-            })
-            .await?;
-        Ok(event.job)
+        jobs: Vec<Job>,
+    ) -> Result<usize, DeskError> {
+        let mut imported = 0;
+        for chunk in jobs.chunks(1000) {
+            let events = self
+                .commit_all(|counters| {
+                    let changes = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(n, job)| {
+                            let mut job = job.clone();
+                            job.reference =
+                                JobRef(counters.last_job.max(JobRef::FIRST - 1) + 1 + n as u64);
+                            job.version = 1;
+                            let event = Event {
+                                position: counters.position + 1 + n as u64,
+                                at: Timestamp::now(),
+                                actor: actor.clone(),
+                                change: Change::Imported,
+                                job: job.clone(),
+                                before: None,
+                            };
+                            (Mutation::CreateJob(Box::new(job)), event)
+                        })
+                        .collect();
+                    async move { Ok(changes) }
+                })
+                .await?;
+            imported += events.len();
+        }
+        Ok(imported)
     }
 
     /// The store, for seeding.
@@ -498,6 +533,157 @@ impl Desk for DeskService {
             .map_err(internal("saving the resolution codes"))?;
         tracing::info!(user.id = %viewer.user.id, codes = clean.len(), "resolution codes changed");
         Ok(clean)
+    }
+
+    async fn queue(
+        &self,
+        viewer: &Viewer,
+        query: QueueQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<QueuePage, DeskError> {
+        Ok(self.hub.queue_page(viewer, query, offset, limit))
+    }
+
+    async fn take_next(&self, viewer: &Viewer) -> Result<Job, DeskError> {
+        if !matches!(viewer.role, Role::Technician | Role::TeamLead) {
+            return Err(DeskError::forbidden(
+                "Take next is for technicians and team leads, from their groups' queues.",
+            ));
+        }
+        let directory = self.directory(viewer).await?;
+        let event = self
+            .commit(|counters| {
+                let directory = &directory;
+                async move {
+                    // The hub may lag another instance's commit by a moment:
+                    // each candidate is checked against the stored job.
+                    let mut passed = Vec::new();
+                    while let Some(reference) = self.hub.next_for(viewer, &passed) {
+                        let job = self.visible_job(viewer, reference).await?;
+                        if job.technician.is_some() || !job.status.is_open() {
+                            passed.push(reference);
+                            continue;
+                        }
+                        let now = Timestamp::now();
+                        let (after, change) =
+                            decide(&job, viewer, &Command::Take, directory, now)?;
+                        let event = Event {
+                            position: counters.position + 1,
+                            at: now,
+                            actor: viewer.user.clone(),
+                            change,
+                            job: after.clone(),
+                            before: Some(job),
+                        };
+                        return Ok((Mutation::ReplaceJob(Box::new(after)), event));
+                    }
+                    Err(DeskError::not_found(
+                        "Nothing is waiting in your groups' queues: every open job there has someone.",
+                    ))
+                }
+            })
+            .await?;
+        Ok(event.job)
+    }
+
+    async fn bulk_change(
+        &self,
+        viewer: &Viewer,
+        change: BulkChange,
+    ) -> Result<Vec<BulkOutcome>, DeskError> {
+        let directory = self.directory(viewer).await?;
+        // A selection carries the versions people saw; "all that match"
+        // means the jobs as they are now.
+        let targets: Vec<(JobRef, Option<u64>)> = match &change.matching {
+            Some(query) => self
+                .hub
+                .matching(viewer, query, BULK_MAX + 1)
+                .into_iter()
+                .map(|r| (r, None))
+                .collect(),
+            None => change
+                .jobs
+                .iter()
+                .map(|t| (t.reference, Some(t.version)))
+                .collect(),
+        };
+        if targets.is_empty() {
+            return Err(DeskError::invalid("jobs", "Select at least one job."));
+        }
+        if targets.len() > BULK_MAX {
+            return Err(DeskError::invalid(
+                "jobs",
+                format!("Change at most {BULK_MAX} jobs at once; narrow the filter."),
+            ));
+        }
+        // Filled by the last (the committed) decision.
+        let outcomes = std::sync::Mutex::new(Vec::new());
+        let events = self
+            .commit_all(|counters| {
+                let directory = &directory;
+                let targets = &targets;
+                let command = &change.command;
+                let outcomes = &outcomes;
+                async move {
+                    let mut decided = Vec::new();
+                    let now = Timestamp::now();
+                    let mut changes = Vec::new();
+                    let jobs = self
+                        .store
+                        .jobs(targets.iter().map(|(r, _)| *r))
+                        .await
+                        .map_err(internal("reading jobs for a bulk change"))?;
+                    for (reference, seen) in targets {
+                        let refuse = |reason: String| BulkOutcome::Refused {
+                            reference: *reference,
+                            reason,
+                        };
+                        let Some(job) = jobs.get(reference).filter(|j| viewer.can_see(j)) else {
+                            decided.push(refuse(format!(
+                                "There is no job {reference} that you can see."
+                            )));
+                            continue;
+                        };
+                        if let Some(seen) = seen
+                            && *seen != job.version
+                        {
+                            decided.push(refuse(format!(
+                                "{reference} changed since you saw it; look at it again."
+                            )));
+                            continue;
+                        }
+                        match decide(job, viewer, command, directory, now) {
+                            Ok((after, change)) => {
+                                decided.push(BulkOutcome::Done {
+                                    reference: *reference,
+                                    version: after.version,
+                                });
+                                let event = Event {
+                                    position: counters.position + 1 + changes.len() as u64,
+                                    at: now,
+                                    actor: viewer.user.clone(),
+                                    change,
+                                    job: after.clone(),
+                                    before: Some(job.clone()),
+                                };
+                                changes.push((Mutation::ReplaceJob(Box::new(after)), event));
+                            }
+                            Err(error) => decided.push(refuse(error.to_string())),
+                        }
+                    }
+                    *outcomes.lock().unwrap_or_else(|p| p.into_inner()) = decided;
+                    Ok(changes)
+                }
+            })
+            .await?;
+        tracing::info!(
+            user.id = %viewer.user.id,
+            jobs = targets.len(),
+            done = events.len(),
+            "bulk change"
+        );
+        Ok(outcomes.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 
     async fn open_queue(&self, viewer: &Viewer) -> Result<QueueSnapshot, DeskError> {

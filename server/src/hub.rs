@@ -10,14 +10,17 @@
 //! Beside the log, the hub keeps the presence board of this instance: who
 //! is on which job, by leases that live connections renew.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use app::domain::presence::PresenceBoard;
 use app::domain::queue::{on_open_queue, queue_order};
-use app::domain::{Event, Job, JobRef, QueueSnapshot, UserRef, Viewer, Watcher};
+use app::domain::{
+    Event, Job, JobRef, QueueIndex, QueuePage, QueueQuery, QueueSnapshot, UserRef, Viewer, Watcher,
+};
+use jiff::Timestamp;
 use tokio::sync::broadcast;
 
 /// How many events a slow connection may fall behind the live stream before
@@ -48,8 +51,8 @@ struct HubState {
     position: u64,
     /// The most recent events, oldest first, at most `replay_window`.
     recent: VecDeque<Arc<Event>>,
-    /// Every open job, by reference.
-    open: HashMap<JobRef, Job>,
+    /// Every job a queue can show: the open ones and the recently resolved.
+    index: QueueIndex,
     sender: broadcast::Sender<Arc<Event>>,
 }
 
@@ -105,10 +108,7 @@ impl Hub {
             state: Mutex::new(HubState {
                 position,
                 recent,
-                open: open_jobs
-                    .into_iter()
-                    .map(|job| (job.reference, job))
-                    .collect(),
+                index: QueueIndex::new(open_jobs, Timestamp::now()),
                 sender,
             }),
             replay_window,
@@ -144,11 +144,7 @@ impl Hub {
             });
         }
         state.position = event.position;
-        if event.job.status.is_open() {
-            state.open.insert(event.job.reference, event.job.clone());
-        } else {
-            state.open.remove(&event.job.reference);
-        }
+        state.index.apply(event.job.clone(), Timestamp::now());
         let event = Arc::new(event);
         state.recent.push_back(event.clone());
         if state.recent.len() > self.replay_window {
@@ -196,8 +192,8 @@ impl Hub {
     pub fn open_queue(&self, viewer: &Viewer) -> QueueSnapshot {
         let state = self.lock();
         let mut jobs: Vec<Job> = state
-            .open
-            .values()
+            .index
+            .jobs()
             .filter(|job| on_open_queue(viewer, job))
             .cloned()
             .collect();
@@ -211,17 +207,61 @@ impl Hub {
         }
     }
 
-    /// An open job by reference, if it is open.
-    pub fn open_job(&self, reference: JobRef) -> Option<Job> {
-        self.lock().open.get(&reference).cloned()
+    /// One page of `query` for `viewer`, with every view's count, at the
+    /// current position.
+    pub fn queue_page(
+        &self,
+        viewer: &Viewer,
+        query: QueueQuery,
+        offset: usize,
+        limit: usize,
+    ) -> QueuePage {
+        let now = Timestamp::now();
+        let state = self.lock();
+        let (total, rows) = state.index.query(viewer, &query, offset, limit, now);
+        let counts = state.index.counts(viewer, now);
+        QueuePage {
+            position: state.position,
+            viewer: viewer.user.clone(),
+            query,
+            total,
+            offset,
+            rows,
+            counts,
+        }
     }
 
-    /// Whether `viewer` may see the open job `reference`; false when it is
-    /// not open.
+    /// The job "take next" would give `viewer`, leaving out `except`.
+    pub fn next_for(&self, viewer: &Viewer, except: &[JobRef]) -> Option<JobRef> {
+        self.lock()
+            .index
+            .next_for(viewer, except, Timestamp::now())
+            .map(|job| job.reference)
+    }
+
+    /// The references of every job `query` holds for `viewer` now, in order.
+    pub fn matching(&self, viewer: &Viewer, query: &QueueQuery, limit: usize) -> Vec<JobRef> {
+        let state = self.lock();
+        let (_, rows) = state.index.query(viewer, query, 0, limit, Timestamp::now());
+        rows.into_iter().map(|job| job.reference).collect()
+    }
+
+    /// Forgets resolved jobs that left "Recently resolved".
+    pub fn prune(&self) {
+        self.lock().index.prune(Timestamp::now());
+    }
+
+    /// A job the queues hold (open or recently resolved).
+    pub fn open_job(&self, reference: JobRef) -> Option<Job> {
+        self.lock().index.get(reference).cloned()
+    }
+
+    /// Whether `viewer` may see the job `reference` that the queues hold;
+    /// false when they hold no such job.
     pub fn can_see_open(&self, viewer: &Viewer, reference: JobRef) -> bool {
         self.lock()
-            .open
-            .get(&reference)
+            .index
+            .get(reference)
             .is_some_and(|job| viewer.can_see(job))
     }
 

@@ -95,7 +95,11 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let version = store.migrate().await.map_err(database)?;
     tracing::info!(schema.version = version, db.url = %config.database_url, "database ready");
 
-    let (position, open_jobs) = store.open_jobs().await.map_err(database)?;
+    let since = jiff::Timestamp::from_second(
+        jiff::Timestamp::now().as_second() - app::domain::views::RECENT_SECONDS,
+    )
+    .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let (position, open_jobs) = store.queue_jobs(since).await.map_err(database)?;
     let window = config.replay_window;
     let recent = store
         .events_after(position.saturating_sub(window as u64), window)
@@ -162,14 +166,21 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     })
 }
 
-/// Drops presence leases that were not renewed, every second, until told to
-/// stop.
+/// Drops presence leases that were not renewed, every second, and resolved
+/// jobs that left the queues, every minute, until told to stop.
 async fn expire_presence(hub: Arc<Hub>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = stop.changed() => return,
-            _ = tick.tick() => hub.expire_presence(),
+            _ = tick.tick() => {
+                hub.expire_presence();
+                ticks += 1;
+                if ticks % 60 == 0 {
+                    hub.prune();
+                }
+            }
         }
     }
 }

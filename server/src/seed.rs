@@ -1,12 +1,9 @@
 //! Demo data for an empty desk: a person for each role, three groups,
 //! clients, and about two hundred jobs in varied states and ages.
 
-use app::domain::{
-    Channel, ClientRef, GroupRef, Impact, Job, JobRef, Priority, Role, Status, Urgency,
-};
-use jiff::{Timestamp, ToSpan};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use app::domain::{GroupRef, Job, JobRef, Role, UserRef};
+use app::sample::{self, SampleJobs};
+use jiff::Timestamp;
 
 use crate::desk::DeskService;
 use crate::store::StoreError;
@@ -51,68 +48,27 @@ pub const DEMO_PEOPLE: [(&str, &str, Role, &[&str], &str); 6] = [
     ),
 ];
 
-const GROUPS: [(&str, &str); 3] = [
-    ("network", "Network"),
-    ("desktop", "Desktop"),
-    ("apps", "Applications"),
-];
-
-const ORGANISATIONS: [&str; 4] = [
-    "Harbour Logistics",
-    "Northwind Clinic",
-    "Acme Foods",
-    "City Library",
-];
-const FIRST: [&str; 10] = [
-    "Cleo", "Ravi", "Mina", "Jonas", "Aiko", "Pedro", "Lena", "Omar", "Greta", "Noor",
-];
-const LAST: [&str; 8] = [
-    "Hart",
-    "Okafor",
-    "Lindqvist",
-    "Moreau",
-    "Tanaka",
-    "Silva",
-    "Novak",
-    "Brennan",
-];
-
-const PROBLEMS: [(&str, &str, &str); 12] = [
-    ("network", "Network", "VPN drops every few minutes"),
-    ("network", "Network", "No Wi-Fi on the second floor"),
-    (
-        "network",
-        "Network",
-        "Shared drive unreachable from the branch office",
-    ),
-    ("network", "Telephony", "Desk phone shows no line"),
-    ("desktop", "Hardware", "Laptop will not boot after update"),
-    ("desktop", "Printing", "Printer jams on every page"),
-    ("desktop", "Hardware", "Second monitor flickers"),
-    (
-        "desktop",
-        "Access & accounts",
-        "Locked out after password change",
-    ),
-    ("apps", "Software", "Payroll app crashes on export"),
-    ("apps", "Email", "Mail stuck in the outbox"),
-    ("apps", "Software", "Licence expired for the design suite"),
-    (
-        "apps",
-        "Access & accounts",
-        "Needs access to the finance reports",
-    ),
-];
-
 /// How many demo jobs are made.
 pub const DEMO_JOBS: usize = 200;
 
-/// Fills an empty desk with demo data. Does nothing when anyone exists.
-pub async fn seed_demo(desk: &DeskService) -> Result<bool, StoreError> {
+/// How many demo clients are made.
+const DEMO_CLIENTS: usize = 30;
+
+/// The demo's front-line agent, who logged every demo job.
+fn fran() -> UserRef {
+    UserRef {
+        id: "fran".into(),
+        name: "Fran Frontline".into(),
+    }
+}
+
+/// Adds the demo people, groups and clients to an empty desk. Returns false
+/// (and does nothing) when anyone exists.
+pub async fn seed_people(desk: &DeskService) -> Result<bool, StoreError> {
     if !desk.store().is_empty().await? {
         return Ok(false);
     }
-    for (id, name) in GROUPS {
+    for (id, name) in sample::GROUPS {
         desk.store()
             .create_group(&GroupRef {
                 id: id.into(),
@@ -124,123 +80,67 @@ pub async fn seed_demo(desk: &DeskService) -> Result<bool, StoreError> {
         desk.create_user(username, name, role, groups, password)
             .await?;
     }
-    let mut rng = StdRng::seed_from_u64(42);
-    let mut clients = Vec::new();
-    for n in 0..30 {
-        let first = FIRST[n % FIRST.len()];
-        let last = LAST[(n * 7 + n / FIRST.len()) % LAST.len()];
-        let organisation = ORGANISATIONS[n % ORGANISATIONS.len()];
-        let client = ClientRef {
-            id: format!("c{:03}", n + 1),
-            name: format!("{first} {last}"),
-            organisation: organisation.into(),
-        };
-        let email = format!(
-            "{}.{}@{}.example",
-            first.to_lowercase(),
-            last.to_lowercase(),
-            organisation
-                .split(' ')
-                .next()
-                .unwrap_or("org")
-                .to_lowercase()
-        );
+    for client in sample::clients(DEMO_CLIENTS) {
+        let mut parts = client.name.split(' ');
+        let first = parts.next().unwrap_or("client").to_lowercase();
+        let last = parts.next().unwrap_or("").to_lowercase();
+        let domain = client
+            .organisation
+            .split(' ')
+            .next()
+            .unwrap_or("org")
+            .to_lowercase();
+        let email = format!("{first}.{last}@{domain}.example");
         desk.store()
             .create_client(&client, &email, "Main site")
             .await?;
-        clients.push(client);
     }
-    let fran = app::domain::UserRef {
-        id: "fran".into(),
-        name: "Fran Frontline".into(),
-    };
-    let technicians = |group: &str| -> Vec<app::domain::UserRef> {
-        DEMO_PEOPLE
-            .iter()
-            .filter(|p| p.2 == Role::Technician && p.3.contains(&group))
-            .map(|p| app::domain::UserRef {
-                id: p.0.into(),
-                name: p.1.into(),
+    Ok(true)
+}
+
+/// Makes `count` sample jobs for the demo people and clients, oldest first,
+/// numbered after `last_job`; `open_share` of them are open.
+pub fn sample_jobs(count: usize, last_job: u64, open_share: f64, seed: u64) -> Vec<Job> {
+    let technicians = DEMO_PEOPLE
+        .iter()
+        .filter(|p| p.2 == Role::Technician)
+        .flat_map(|p| {
+            p.3.iter().map(|g| {
+                (
+                    (*g).to_owned(),
+                    UserRef {
+                        id: p.0.into(),
+                        name: p.1.into(),
+                    },
+                )
             })
-            .collect()
-    };
-    let now = Timestamp::now();
-    let mut jobs = Vec::with_capacity(DEMO_JOBS);
-    for n in 0..DEMO_JOBS {
-        let (group_id, category, title) = PROBLEMS[rng.random_range(0..PROBLEMS.len())];
-        let group = GROUPS.iter().find(|g| g.0 == group_id).map(|g| GroupRef {
-            id: g.0.into(),
-            name: g.1.into(),
-        });
-        let impact = [
-            Impact::High,
-            Impact::Medium,
-            Impact::Medium,
-            Impact::Low,
-            Impact::Low,
-        ][rng.random_range(0..5)];
-        let urgency =
-            [Urgency::High, Urgency::Medium, Urgency::Low, Urgency::Low][rng.random_range(0..4)];
-        let status = [
-            Status::New,
-            Status::New,
-            Status::Assigned,
-            Status::Assigned,
-            Status::InProgress,
-            Status::InProgress,
-            Status::PendingClient,
-            Status::PendingThirdParty,
-            Status::Resolved,
-            Status::Closed,
-        ][rng.random_range(0..10)];
-        let technician = match status {
-            Status::New => None,
-            _ => technicians(group_id).first().cloned(),
-        };
-        let age_minutes: i64 = rng.random_range(5..(14 * 24 * 60));
-        let created = now.checked_sub(age_minutes.minutes()).unwrap_or(now);
-        let client = clients[rng.random_range(0..clients.len())].clone();
-        jobs.push(Job {
-            reference: JobRef(JobRef::FIRST + n as u64),
-            title: title.into(),
-            description: format!("Reported by {} of {}.", client.name, client.organisation),
-            client,
-            category: category.into(),
-            impact,
-            urgency,
-            priority: Priority::from_matrix(impact, urgency),
-            status,
-            channel: [
-                Channel::Phone,
-                Channel::Email,
-                Channel::Chat,
-                Channel::WalkIn,
-            ][rng.random_range(0..4)],
-            group: if status == Status::New && n % 5 == 0 {
-                None
-            } else {
-                group
-            },
-            technician,
-            logged_by: fran.clone(),
-            created_at: created,
-            updated_at: created,
-            version: 1,
-            tasks: Vec::new(),
-            resolution: None,
-            escalation: None,
-            last_touch: None,
-            minutes_spent: 0,
-        });
-    }
+        })
+        .collect();
+    let mut maker = SampleJobs::new(
+        seed,
+        sample::clients(DEMO_CLIENTS),
+        technicians,
+        fran(),
+        Timestamp::now(),
+        open_share,
+    );
+    let mut jobs: Vec<Job> = (0..count).map(|_| maker.job(JobRef(0))).collect();
     jobs.sort_by_key(|job| job.created_at);
+    let first = last_job.max(JobRef::FIRST - 1) + 1;
     for (n, job) in jobs.iter_mut().enumerate() {
-        job.reference = JobRef(JobRef::FIRST + n as u64);
+        job.reference = JobRef(first + n as u64);
     }
-    for job in jobs {
-        desk.import_job(&fran, job)
-            .await
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+    jobs
+}
+
+/// Fills an empty desk with demo data. Does nothing when anyone exists.
+pub async fn seed_demo(desk: &DeskService) -> Result<bool, StoreError> {
+    if !seed_people(desk).await? {
+        return Ok(false);
     }
+    let jobs = sample_jobs(DEMO_JOBS, 0, 0.8, 42);
+    desk.import_jobs(&fran(), jobs)
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
     Ok(true)
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{DeskError, FieldError};
 use super::event::{ActionKind, Change, FieldChange};
 use super::job::{
-    CATEGORIES, DESCRIPTION_MAX, Escalation, EscalationLevel, GroupRef, Impact, Job, Priority,
-    Resolution, Status, TITLE_MAX, Task, Touch, TouchSource, Urgency,
+    CATEGORIES, DESCRIPTION_MAX, Escalation, EscalationLevel, GroupRef, Impact, Job, JobRef,
+    Priority, Resolution, Status, TITLE_MAX, Task, Touch, TouchSource, Urgency,
 };
 use super::lifecycle::{self, Move};
 use super::people::{GroupWithMembers, Role, UserRef, Viewer};
@@ -93,6 +93,14 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// Set the priority by hand, overriding the matrix (team leads and
+    /// admins).
+    OverridePriority {
+        /// The priority to set.
+        priority: Priority,
+        /// Why.
+        reason: String,
+    },
     /// Add an action item.
     AddTask {
         /// What is to be done.
@@ -126,6 +134,52 @@ pub struct JobCommand {
     /// What they asked for.
     pub command: Command,
 }
+
+/// One job of a bulk change, with the version the person saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkTarget {
+    /// Which job.
+    pub reference: JobRef,
+    /// The version the person saw.
+    pub version: u64,
+}
+
+/// The same change to many jobs at once: the selected rows, or every job
+/// that matches a queue query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkChange {
+    /// The selected jobs.
+    #[serde(default)]
+    pub jobs: Vec<BulkTarget>,
+    /// Instead of a selection: every job the query holds now.
+    #[serde(default)]
+    pub matching: Option<super::views::QueueQuery>,
+    /// The change.
+    pub command: Command,
+}
+
+/// What happened to one job of a bulk change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BulkOutcome {
+    /// Changed; the job is now at `version`.
+    Done {
+        /// Which job.
+        reference: JobRef,
+        /// Its version after the change.
+        version: u64,
+    },
+    /// Left as it was, and why.
+    Refused {
+        /// Which job.
+        reference: JobRef,
+        /// Why, in a sentence.
+        reason: String,
+    },
+}
+
+/// The most jobs one bulk change may touch.
+pub const BULK_MAX: usize = 5_000;
 
 /// What the rules need to know of the desk besides the job: its groups with
 /// their people, and the resolution codes an admin keeps.
@@ -521,6 +575,41 @@ pub fn decide(
                 level: *level,
                 to_group,
                 to_person,
+                reason,
+            }
+        }
+        Command::OverridePriority { priority, reason } => {
+            not_closed(job, "change its priority")?;
+            let leads_it = match &job.group {
+                Some(group) => viewer.groups.contains(&group.id),
+                None => true,
+            };
+            match viewer.role {
+                Role::Admin => {}
+                Role::TeamLead if leads_it => {}
+                Role::TeamLead => {
+                    return Err(DeskError::forbidden(format!(
+                        "{} belongs to a group you do not lead; ask its team lead.",
+                        job.reference
+                    )));
+                }
+                _ => {
+                    return Err(DeskError::forbidden(
+                        "Only team leads and admins override the priority; change impact or urgency instead.",
+                    ));
+                }
+            }
+            let reason = required_text("reason", reason, "Say why the priority is overridden.")?;
+            if *priority == job.priority {
+                return Err(DeskError::invalid(
+                    "priority",
+                    format!("{} is already {priority}.", job.reference),
+                ));
+            }
+            after.priority = *priority;
+            Change::PriorityOverridden {
+                from: job.priority,
+                to: *priority,
                 reason,
             }
         }

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::job::{EscalationLevel, GroupRef, Job, JobRef, Resolution, Status, Task};
+use super::job::{EscalationLevel, GroupRef, Job, JobRef, Priority, Resolution, Status, Task};
 use super::lifecycle::Move;
 use super::people::{UserRef, Viewer};
 use super::presence::Watcher;
@@ -96,6 +96,15 @@ pub enum Change {
         /// Who has it now.
         to: Option<UserRef>,
     },
+    /// A team lead set the priority by hand instead of by the matrix.
+    PriorityOverridden {
+        /// The priority before.
+        from: Priority,
+        /// The priority now.
+        to: Priority,
+        /// Why.
+        reason: String,
+    },
     /// A task was ticked off or reopened.
     TaskDone {
         /// Which task.
@@ -125,6 +134,25 @@ fn name_or(person: &Option<UserRef>, nobody: &str) -> String {
 }
 
 impl Change {
+    /// The kind of change, as named in the API (`logged`, `taken`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Logged => "logged",
+            Change::Imported => "imported",
+            Change::Taken { .. } => "taken",
+            Change::Commented { .. } => "commented",
+            Change::StatusChanged { .. } => "status_changed",
+            Change::Resolved { .. } => "resolved",
+            Change::Edited { .. } => "edited",
+            Change::Reassigned { .. } => "reassigned",
+            Change::Escalated { .. } => "escalated",
+            Change::TaskAdded { .. } => "task_added",
+            Change::TaskAssigned { .. } => "task_assigned",
+            Change::TaskDone { .. } => "task_done",
+            Change::PriorityOverridden { .. } => "priority_overridden",
+        }
+    }
+
     /// A short sentence for the job's history.
     pub fn describe(&self, actor: &UserRef) -> String {
         let who = &actor.name;
@@ -188,6 +216,9 @@ impl Change {
             Change::TaskAdded { task } => format!("{who} added the task “{}”", task.title),
             Change::TaskAssigned { title, to, .. } => {
                 format!("{who} gave the task “{title}” to {}", name_or(to, "nobody"))
+            }
+            Change::PriorityOverridden { from, to, reason } => {
+                format!("{who} changed the priority from {from} to {to} ({reason})")
             }
             Change::TaskDone {
                 title, done: true, ..
@@ -273,6 +304,7 @@ impl Event {
             actor: self.actor.clone(),
             change: self.change.clone(),
             job: now.then(|| self.job.clone()),
+            before: self.before.clone().filter(|_| before),
         })
     }
 }
@@ -300,6 +332,10 @@ pub enum LiveMessage {
         change: Change,
         /// The job after the change, if still visible to this person.
         job: Option<Job>,
+        /// The job before the change, when this person could see it then:
+        /// with both, a screen knows which views the job entered or left.
+        #[serde(default)]
+        before: Option<Job>,
     },
     /// Everything up to `position` has been sent; what follows is live.
     CaughtUp {

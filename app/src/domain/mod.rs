@@ -16,7 +16,7 @@ pub mod presence;
 pub mod queue;
 pub mod views;
 
-pub use command::{Command, Directory, JobCommand};
+pub use command::{BulkChange, BulkOutcome, BulkTarget, Command, Directory, JobCommand};
 pub use error::{DeskError, FieldError};
 pub use event::{ActionKind, Change, Event, FieldChange, LiveMessage, LiveRequest};
 pub use history::{HistoryEntry, JobSnapshot};

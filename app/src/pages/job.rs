@@ -217,6 +217,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 actor,
                 change,
                 job: after,
+                ..
             } if of == reference => {
                 let Some(after) = after else {
                     return out_of_sight.try_set(true).is_none();

@@ -164,39 +164,57 @@ impl Store {
         })
     }
 
-    /// Commits `mutation` and `event` in one transaction, if the log is still
-    /// at `expected` (the position the change was decided at). The event's
-    /// position must be `expected + 1`.
+    /// Commits every mutation with its event in one transaction, if the log
+    /// is still at `expected` (the position the changes were decided at).
+    /// The events' positions must follow `expected` one by one.
     pub async fn append(
         &self,
         expected: u64,
-        mutation: &Mutation,
-        event: &Event,
+        changes: &[(Mutation, Event)],
     ) -> Result<(), StoreError> {
-        let (statement, job) = match mutation {
-            Mutation::CreateJob(job) => (
-                "CREATE type::record('job', $number) CONTENT $job; UPDATE meta:jobs SET last = $number;",
-                job,
-            ),
-            Mutation::ReplaceJob(job) => ("UPDATE type::record('job', $number) CONTENT $job;", job),
+        let Some((_, last)) = changes.last() else {
+            return Ok(());
         };
-        let sql = format!(
-            "BEGIN TRANSACTION;
-             IF (SELECT VALUE position FROM ONLY meta:log) != $expected {{ THROW 'log moved' }};
-             UPDATE meta:log SET position = $position;
-             {statement}
-             CREATE type::record('event', $position) SET position = $position, job = $reference, data = $event;
-             COMMIT TRANSACTION;"
-        );
+        let mut last_job = 0;
+        let mut items = Vec::with_capacity(changes.len());
+        for (mutation, event) in changes {
+            let (create, job) = match mutation {
+                Mutation::CreateJob(job) => (true, job),
+                Mutation::ReplaceJob(job) => (false, job),
+            };
+            if create {
+                last_job = last_job.max(job.reference.0);
+            }
+            items.push(json!({
+                "create": create,
+                "number": job.reference.0,
+                "reference": job.reference.to_string(),
+                "position": event.position,
+                "job": serde_json::to_value(job)?,
+                "event": serde_json::to_value(event)?,
+            }));
+        }
+        let sql = "BEGIN TRANSACTION;
+             IF (SELECT VALUE position FROM ONLY meta:log) != $expected { THROW 'log moved' };
+             FOR $item IN $items {
+                 IF $item.create {
+                     CREATE type::record('job', $item.number) CONTENT $item.job;
+                 } ELSE {
+                     UPDATE type::record('job', $item.number) CONTENT $item.job;
+                 };
+                 CREATE type::record('event', $item.position)
+                     SET position = $item.position, job = $item.reference, data = $item.event;
+             };
+             UPDATE meta:log SET position = $last;
+             UPDATE meta:jobs SET last = math::max([last, $last_job]);
+             COMMIT TRANSACTION;";
         let mut response = self
             .db
             .query(sql)
             .bind(("expected", json!(expected)))
-            .bind(("position", json!(event.position)))
-            .bind(("number", json!(job.reference.0)))
-            .bind(("reference", json!(job.reference.to_string())))
-            .bind(("job", serde_json::to_value(job)?))
-            .bind(("event", serde_json::to_value(event)?))
+            .bind(("items", Value::Array(items)))
+            .bind(("last", json!(last.position)))
+            .bind(("last_job", json!(last_job)))
             .await?;
         let errors = response.take_errors();
         if errors.is_empty() {
@@ -216,28 +234,38 @@ impl Store {
 
     /// Events after `after`, in order, at most `limit`.
     pub async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
+        // A range of record ids reads only the events asked for, however
+        // long the log; both bounds are numbers this code computed.
+        let first = after.saturating_add(1);
+        let last = after.saturating_add(limit.max(1) as u64);
         let mut response = self
             .db
-            .query("SELECT position, data FROM event WHERE position > $after ORDER BY position LIMIT $limit")
-            .bind(("after", json!(after)))
-            .bind(("limit", json!(limit)))
+            .query(format!(
+                "SELECT position, data FROM event:{first}..={last} ORDER BY position"
+            ))
             .await?
             .check()?;
         let found: Vec<Value> = response.take(0)?;
         found.into_iter().map(event_from_row).collect()
     }
 
-    /// The open jobs and the log position they reflect, read in one
-    /// transaction so that they agree.
-    pub async fn open_jobs(&self) -> Result<(u64, Vec<Job>), StoreError> {
+    /// The jobs a queue can show — the open ones and those resolved since
+    /// `since` — and the log position they reflect, read in one transaction
+    /// so that they agree.
+    pub async fn queue_jobs(&self, since: jiff::Timestamp) -> Result<(u64, Vec<Job>), StoreError> {
+        // Times are stored as RFC 3339 text in UTC, which sorts in time order
+        // to the second.
+        let since = since.to_string();
         let mut response = self
             .db
             .query(
                 "BEGIN TRANSACTION;
                  SELECT VALUE position FROM ONLY meta:log;
-                 SELECT * OMIT id FROM job WHERE status NOT IN ['resolved', 'closed'];
+                 SELECT * OMIT id FROM job
+                    WHERE status NOT IN ['resolved', 'closed'] OR updated_at >= $since;
                  COMMIT TRANSACTION;",
             )
+            .bind(("since", json!(since)))
             .await?
             .check()?;
         let position: Option<Value> = response.take(1)?;
@@ -258,6 +286,25 @@ impl Store {
             .filter(|v| !v.is_null())
             .map(serde_json::from_value)
             .transpose()?)
+    }
+
+    /// Many jobs by reference, read together.
+    pub async fn jobs(
+        &self,
+        references: impl IntoIterator<Item = JobRef>,
+    ) -> Result<std::collections::HashMap<JobRef, Job>, StoreError> {
+        let numbers: Vec<u64> = references.into_iter().map(|r| r.0).collect();
+        let mut response = self
+            .db
+            .query("SELECT * OMIT id FROM array::map($numbers, |$n| type::record('job', $n))")
+            .bind(("numbers", json!(numbers)))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        Ok(rows::<Job>(found)?
+            .into_iter()
+            .map(|job| (job.reference, job))
+            .collect())
     }
 
     /// A user by user name.
