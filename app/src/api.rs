@@ -15,8 +15,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, JsonEncoding};
 
 use crate::domain::{
-    ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand, JobSnapshot, NewJob,
-    QueueSnapshot, Viewer,
+    BulkChange, BulkOutcome, ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand,
+    JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, Viewer,
 };
 
 /// The name of the cookie that carries the session.
@@ -166,6 +166,42 @@ pub async fn open_queue() -> Result<QueueSnapshot, DeskError> {
         async {
             let (desk, viewer) = serve::viewer().await?;
             desk.open_queue(&viewer).await
+        }
+        .await,
+    )
+}
+
+/// One page of a queue view, with every view's count.
+#[server(endpoint = "queue", input = Json)]
+pub async fn queue(query: QueueQuery, offset: usize, limit: usize) -> Result<QueuePage, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.queue(&viewer, query, offset, limit).await
+        }
+        .await,
+    )
+}
+
+/// Assigns the most urgent unassigned job of the person's groups to them.
+#[server(endpoint = "take_next")]
+pub async fn take_next() -> Result<Job, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.take_next(&viewer).await
+        }
+        .await,
+    )
+}
+
+/// Makes one change to many jobs at once.
+#[server(endpoint = "change_many", input = Json)]
+pub async fn change_many(change: BulkChange) -> Result<Vec<BulkOutcome>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.bulk_change(&viewer, change).await
         }
         .await,
     )

@@ -177,7 +177,7 @@ async fn expire_presence(hub: Arc<Hub>, mut stop: tokio::sync::watch::Receiver<b
             _ = tick.tick() => {
                 hub.expire_presence();
                 ticks += 1;
-                if ticks % 60 == 0 {
+                if ticks.is_multiple_of(60) {
                     hub.prune();
                 }
             }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use app::api::session_token;
 use app::desk::SharedDesk;
 use app::domain::{
-    Command, DeskError, JobCommand, JobRef, LiveMessage, LiveRequest, NewJob, Viewer,
+    BulkChange, Command, DeskError, JobCommand, JobRef, LiveMessage, LiveRequest, NewJob,
+    QueueQuery, Viewer,
 };
 use app::{App, shell};
 use axum::Json;
@@ -65,6 +66,9 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/settings/resolution-codes",
             axum::routing::put(rest_set_resolution_codes),
         )
+        .route("/api/v1/queue", get(rest_queue))
+        .route("/api/v1/queue/take-next", post(rest_take_next))
+        .route("/api/v1/jobs/bulk", post(rest_bulk_change))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -472,6 +476,70 @@ async fn rest_job_snapshot(
                 .desk
                 .job_snapshot(&signed_in(&state.desk, &headers).await?, reference)
                 .await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct Page {
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/queue?view=unassigned&status=new&q=vpn&sort=due&offset=0&limit=50`:
+/// the page address's query, as the queue page writes it.
+async fn rest_queue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(page): Query<Page>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    let pairs: Vec<(String, String)> = raw.as_deref().map(query_pairs).unwrap_or_default();
+    let query = QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    answer(
+        async {
+            let viewer = signed_in(&state.desk, &headers).await?;
+            state
+                .desk
+                .queue(
+                    &viewer,
+                    query,
+                    page.offset.unwrap_or(0),
+                    page.limit.unwrap_or(50),
+                )
+                .await
+        }
+        .await,
+    )
+}
+
+/// The `name=value` pairs of a query string, decoded.
+fn query_pairs(raw: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+async fn rest_take_next(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    answer(
+        async {
+            let viewer = signed_in(&state.desk, &headers).await?;
+            state.desk.take_next(&viewer).await
+        }
+        .await,
+    )
+}
+
+async fn rest_bulk_change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(change): Json<BulkChange>,
+) -> Response {
+    answer(
+        async {
+            let viewer = signed_in(&state.desk, &headers).await?;
+            state.desk.bulk_change(&viewer, change).await
         }
         .await,
     )
