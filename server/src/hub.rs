@@ -218,8 +218,7 @@ impl Hub {
     ) -> QueuePage {
         let now = Timestamp::now();
         let state = self.lock();
-        let (total, rows) = state.index.query(viewer, &query, offset, limit, now);
-        let counts = state.index.counts(viewer, now);
+        let (total, rows, counts) = state.index.page(viewer, &query, offset, limit, now);
         QueuePage {
             position: state.position,
             viewer: viewer.user.clone(),

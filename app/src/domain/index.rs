@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::job::{Job, JobRef};
 use super::people::{UserRef, Viewer};
-use super::views::{BuiltInView, QueueQuery, RECENT_SECONDS, SortKey};
+use super::views::{BuiltInView, QueueQuery, RECENT_SECONDS, SortKey, views_holding};
 
 /// The most rows one page of a queue holds.
 pub const PAGE_MAX: usize = 500;
@@ -46,10 +46,26 @@ pub struct QueuePage {
     pub counts: Vec<ViewCount>,
 }
 
-/// Every job a queue can show, by reference.
+/// Every job a queue can show, kept in one contiguous list (scanning it is
+/// the common case) with a map from reference to place.
 #[derive(Debug, Clone, Default)]
 pub struct QueueIndex {
-    jobs: HashMap<JobRef, Job>,
+    entries: Vec<Entry>,
+    places: HashMap<JobRef, usize>,
+}
+
+/// A job with its title and description in lower case, for text filters.
+#[derive(Debug, Clone)]
+struct Entry {
+    job: Job,
+    text: String,
+}
+
+impl Entry {
+    fn new(job: Job) -> Self {
+        let text = format!("{}\n{}", job.title, job.description).to_lowercase();
+        Self { job, text }
+    }
 }
 
 fn recent(job: &Job, now: Timestamp) -> bool {
@@ -59,51 +75,107 @@ fn recent(job: &Job, now: Timestamp) -> bool {
 impl QueueIndex {
     /// An index of `jobs`, keeping those a queue can show at `now`.
     pub fn new(jobs: impl IntoIterator<Item = Job>, now: Timestamp) -> Self {
-        Self {
-            jobs: jobs
-                .into_iter()
-                .filter(|j| recent(j, now))
-                .map(|j| (j.reference, j))
-                .collect(),
+        let mut index = Self::default();
+        for job in jobs {
+            index.apply(job, now);
         }
+        index
     }
 
     /// Takes in a job as it is after a change.
     pub fn apply(&mut self, job: Job, now: Timestamp) {
-        if recent(&job, now) {
-            self.jobs.insert(job.reference, job);
-        } else {
-            self.jobs.remove(&job.reference);
+        let reference = job.reference;
+        match (self.places.get(&reference).copied(), recent(&job, now)) {
+            (Some(at), true) => self.entries[at] = Entry::new(job),
+            (None, true) => {
+                self.places.insert(reference, self.entries.len());
+                self.entries.push(Entry::new(job));
+            }
+            (Some(at), false) => self.remove_at(at),
+            (None, false) => {}
+        }
+    }
+
+    fn remove_at(&mut self, at: usize) {
+        let gone = self.entries.swap_remove(at);
+        self.places.remove(&gone.job.reference);
+        if let Some(moved) = self.entries.get(at) {
+            self.places.insert(moved.job.reference, at);
         }
     }
 
     /// Forgets resolved jobs older than the "Recently resolved" window.
     pub fn prune(&mut self, now: Timestamp) {
-        self.jobs.retain(|_, j| recent(j, now));
+        let mut at = 0;
+        while at < self.entries.len() {
+            if recent(&self.entries[at].job, now) {
+                at += 1;
+            } else {
+                self.remove_at(at);
+            }
+        }
     }
 
     /// A job, if the index holds it.
     pub fn get(&self, reference: JobRef) -> Option<&Job> {
-        self.jobs.get(&reference)
+        self.places.get(&reference).map(|at| &self.entries[*at].job)
     }
 
     /// How many jobs the index holds.
     pub fn len(&self) -> usize {
-        self.jobs.len()
+        self.entries.len()
     }
 
     /// Whether the index holds no job.
     pub fn is_empty(&self) -> bool {
-        self.jobs.is_empty()
+        self.entries.is_empty()
     }
 
     /// Every job the index holds, in no order.
     pub fn jobs(&self) -> impl Iterator<Item = &Job> {
-        self.jobs.values()
+        self.entries.iter().map(|e| &e.job)
+    }
+
+    /// The rows `offset..offset + limit` of `query` for `viewer`, the total,
+    /// and every built-in view's count, in one pass over the index. Only the
+    /// rows of the page are put in full order and copied out.
+    pub fn page(
+        &self,
+        viewer: &Viewer,
+        query: &QueueQuery,
+        offset: usize,
+        limit: usize,
+        now: Timestamp,
+    ) -> (usize, Vec<Job>, Vec<ViewCount>) {
+        let needle = query.filter.needle();
+        let unfiltered = query.filter.is_empty();
+        let mut counts = [0usize; BuiltInView::ALL.len()];
+        let mut rows: Vec<&Job> = Vec::new();
+        for entry in &self.entries {
+            let job = &entry.job;
+            let held = views_holding(viewer, job, now);
+            for (count, held) in counts.iter_mut().zip(held) {
+                *count += usize::from(held);
+            }
+            if held[query.view as usize]
+                && (unfiltered
+                    || (query.filter.keeps_fields(job)
+                        && (needle.is_empty() || entry.text.contains(&needle))))
+            {
+                rows.push(job);
+            }
+        }
+        let total = rows.len();
+        let counts = BuiltInView::ALL
+            .into_iter()
+            .zip(counts)
+            .map(|(view, count)| ViewCount { view, count })
+            .collect();
+        (total, first_rows(rows, query, offset, limit), counts)
     }
 
     /// The rows `offset..offset + limit` of `query` for `viewer`, and the
-    /// total. Only the rows of the page are put in full order.
+    /// total, without the counts.
     pub fn query(
         &self,
         viewer: &Viewer,
@@ -113,40 +185,19 @@ impl QueueIndex {
         now: Timestamp,
     ) -> (usize, Vec<Job>) {
         let needle = query.filter.needle();
-        let mut rows: Vec<&Job> = self
-            .jobs
-            .values()
+        let rows: Vec<&Job> = self
+            .jobs()
             .filter(|j| query.holds(viewer, j, &needle, now))
             .collect();
-        let total = rows.len();
-        let limit = limit.min(PAGE_MAX);
-        let end = offset.saturating_add(limit).min(total);
-        if offset >= end {
-            return (total, Vec::new());
-        }
-        let order = |a: &&Job, b: &&Job| query.sort.compare(a, b);
-        if end < total {
-            rows.select_nth_unstable_by(end, order);
-            rows.truncate(end);
-        }
-        rows.sort_unstable_by(order);
-        (
-            total,
-            rows[offset..end].iter().map(|j| (*j).clone()).collect(),
-        )
+        (rows.len(), first_rows(rows, query, offset, limit))
     }
 
     /// How many jobs each built-in view holds for `viewer`, in one pass.
     pub fn counts(&self, viewer: &Viewer, now: Timestamp) -> Vec<ViewCount> {
         let mut counts = [0usize; BuiltInView::ALL.len()];
-        for job in self.jobs.values() {
-            if !viewer.can_see(job) {
-                continue;
-            }
-            for (count, view) in counts.iter_mut().zip(BuiltInView::ALL) {
-                if view.holds(viewer, job, now) {
-                    *count += 1;
-                }
+        for job in self.jobs() {
+            for (count, held) in counts.iter_mut().zip(views_holding(viewer, job, now)) {
+                *count += usize::from(held);
             }
         }
         BuiltInView::ALL
@@ -159,8 +210,7 @@ impl QueueIndex {
     /// The most urgent open job nobody has in `viewer`'s groups that they may
     /// take, skipping `except` (jobs someone else is being given right now).
     pub fn next_for(&self, viewer: &Viewer, except: &[JobRef], now: Timestamp) -> Option<&Job> {
-        self.jobs
-            .values()
+        self.jobs()
             .filter(|j| {
                 BuiltInView::Unassigned.holds(viewer, j, now)
                     && j.group
@@ -171,6 +221,23 @@ impl QueueIndex {
             })
             .min_by(|a, b| SortKey::Priority.compare(a, b))
     }
+}
+
+/// Puts the rows `offset..offset + limit` of `rows` in `query`'s order and
+/// copies them out, ordering only as much as the page needs.
+fn first_rows(mut rows: Vec<&Job>, query: &QueueQuery, offset: usize, limit: usize) -> Vec<Job> {
+    let total = rows.len();
+    let end = offset.saturating_add(limit.min(PAGE_MAX)).min(total);
+    if offset >= end {
+        return Vec::new();
+    }
+    let order = |a: &&Job, b: &&Job| query.sort.compare(a, b);
+    if end < total {
+        rows.select_nth_unstable_by(end, order);
+        rows.truncate(end);
+    }
+    rows.sort_unstable_by(order);
+    rows[offset..end].iter().map(|j| (*j).clone()).collect()
 }
 
 /// Applies a pushed change to the rows of a loaded page: the job replaces
@@ -211,6 +278,47 @@ mod tests {
 
     fn now() -> Timestamp {
         "2026-06-01T09:00:00Z".parse().expect("time")
+    }
+
+    proptest::proptest! {
+        /// A page of the index is the slice of the brute-force answer: every
+        /// job checked one by one, then sorted.
+        #[test]
+        fn pages_match_a_brute_force_reference(
+            specs in proptest::collection::vec((0u64..400, 0u8..4, 0i64..9000, 0usize..7, proptest::bool::ANY), 0..150),
+            view in proptest::sample::select(BuiltInView::ALL.to_vec()),
+            sort in proptest::sample::select(SortKey::ALL.to_vec()),
+            text in proptest::sample::select(vec!["", "job 1", "JOB 2"]),
+            offset in 0usize..40,
+            limit in 1usize..60,
+        ) {
+            let jobs: Vec<Job> = specs.into_iter().map(|(n, p, age, status, mine)| {
+                let mut j = job(n, p, age);
+                j.status = Status::ALL[status];
+                if mine {
+                    j.technician = Some(UserRef { id: "tess".into(), name: "Tess".into() });
+                }
+                j
+            }).collect();
+            let index = QueueIndex::new(jobs, now());
+            let tess = viewer("tess", Role::Technician, &["network"]);
+            let query = QueueQuery {
+                view,
+                filter: crate::domain::QueueFilter { text: text.into(), ..Default::default() },
+                sort,
+            };
+            let needle = query.filter.needle();
+            let mut expected: Vec<Job> = index.jobs().filter(|j| query.holds(&tess, j, &needle, now())).cloned().collect();
+            expected.sort_by(|a, b| sort.compare(a, b));
+            let (total, rows, counts) = index.page(&tess, &query, offset, limit, now());
+            proptest::prop_assert_eq!(total, expected.len());
+            let end = (offset + limit).min(expected.len());
+            let slice = if offset < end { expected[offset..end].to_vec() } else { Vec::new() };
+            proptest::prop_assert_eq!(rows, slice);
+            let view_count = counts.iter().find(|c| c.view == view).map(|c| c.count);
+            let held = index.jobs().filter(|j| view.holds(&tess, j, now())).count();
+            proptest::prop_assert_eq!(view_count, Some(held));
+        }
     }
 
     #[test]

@@ -83,33 +83,35 @@ impl BuiltInView {
     /// Whether `job` belongs to this view for `viewer` at `now`. Visibility
     /// is part of it: nobody's view holds a job they may not see.
     pub fn holds(self, viewer: &Viewer, job: &Job, now: Timestamp) -> bool {
-        if !viewer.can_see(job) {
-            return false;
-        }
-        let open = job.status.is_open();
-        let in_my_groups = job
-            .group
-            .as_ref()
-            .is_some_and(|g| viewer.groups.contains(&g.id));
-        match self {
-            BuiltInView::AllOpen => open,
-            BuiltInView::MyJobs => {
-                open && job
-                    .technician
-                    .as_ref()
-                    .is_some_and(|t| t.id == viewer.user.id)
-            }
-            BuiltInView::MyGroups => open && in_my_groups,
-            BuiltInView::Unassigned => {
-                open && job.technician.is_none() && (in_my_groups || job.group.is_none())
-            }
-            BuiltInView::AtRisk => open && at_risk(job, now),
-            BuiltInView::PendingClient => job.status == Status::PendingClient,
-            BuiltInView::RecentlyResolved => {
-                !open && now.as_second() - job.updated_at.as_second() <= RECENT_SECONDS
-            }
-        }
+        views_holding(viewer, job, now)[self as usize]
     }
+}
+
+/// Which built-in views hold `job` for `viewer` at `now`, indexed like
+/// [`BuiltInView::ALL`]: worked out once per job, so that counting every view
+/// costs one pass.
+pub fn views_holding(viewer: &Viewer, job: &Job, now: Timestamp) -> [bool; BuiltInView::ALL.len()] {
+    if !viewer.can_see(job) {
+        return [false; BuiltInView::ALL.len()];
+    }
+    let open = job.status.is_open();
+    let in_my_groups = job
+        .group
+        .as_ref()
+        .is_some_and(|g| viewer.groups.contains(&g.id));
+    let mine = job
+        .technician
+        .as_ref()
+        .is_some_and(|t| t.id == viewer.user.id);
+    [
+        open,
+        open && mine,
+        open && in_my_groups,
+        open && job.technician.is_none() && (in_my_groups || job.group.is_none()),
+        open && at_risk(job, now),
+        job.status == Status::PendingClient,
+        !open && now.as_second() - job.updated_at.as_second() <= RECENT_SECONDS,
+    ]
 }
 
 /// The time a job should be resolved by. Until business-hours SLA policies
@@ -245,6 +247,14 @@ impl QueueFilter {
     /// Whether `job` passes the filter. `needle` is the filter's text in
     /// lower case, computed once per query (see [`QueueFilter::needle`]).
     pub fn keeps(&self, job: &Job, needle: &str) -> bool {
+        self.keeps_fields(job)
+            && (needle.is_empty()
+                || contains_ignoring_case(&job.title, needle)
+                || contains_ignoring_case(&job.description, needle))
+    }
+
+    /// Whether `job` passes every part of the filter but the text.
+    pub fn keeps_fields(&self, job: &Job) -> bool {
         kept(&self.statuses, &job.status)
             && kept(&self.priorities, &job.priority)
             && kept_or_none(&self.groups, job.group.as_ref().map(|g| g.id.as_str()))
@@ -255,9 +265,6 @@ impl QueueFilter {
             && kept(&self.clients, &job.client.id)
             && kept(&self.organisations, &job.client.organisation)
             && kept(&self.categories, &job.category)
-            && (needle.is_empty()
-                || contains_ignoring_case(&job.title, needle)
-                || contains_ignoring_case(&job.description, needle))
     }
 
     /// The filter's text, trimmed and in lower case.
