@@ -84,9 +84,17 @@ impl Running {
     }
 }
 
-/// Opens the database, upgrades its schema, seeds demo data when asked,
-/// loads the hub from the log and starts serving.
-pub async fn start(config: &Config) -> Result<Running, StartError> {
+/// The parts of a desk opened on a database: the store, the hub loaded
+/// from the log, the log follower and the service.
+struct Opened {
+    store: Store,
+    hub: Arc<Hub>,
+    log: Arc<LogSync>,
+    desk: Arc<DeskService>,
+}
+
+/// Opens the database, upgrades its schema and loads the hub from the log.
+async fn open(config: &Config) -> Result<Opened, StartError> {
     let database = |source| StartError::Database {
         url: config.database_url.clone(),
         source,
@@ -111,6 +119,53 @@ pub async fn start(config: &Config) -> Result<Running, StartError> {
     let hub = Arc::new(Hub::new(position, open_jobs, recent, window));
     let log = Arc::new(LogSync::new(store.clone(), hub.clone()));
     let desk = Arc::new(DeskService::new(store.clone(), hub.clone(), log.clone()));
+    Ok(Opened {
+        store,
+        hub,
+        log,
+        desk,
+    })
+}
+
+/// Fills the configured database with `jobs` sample jobs (and the demo
+/// people, groups and clients when it is empty), `open_share` of them open,
+/// through the log like any change. Returns how many were added.
+pub async fn generate(
+    config: &Config,
+    jobs: usize,
+    open_share: f64,
+    seed: u64,
+) -> Result<usize, StartError> {
+    let database = |source| StartError::Database {
+        url: config.database_url.clone(),
+        source,
+    };
+    let Opened { store, desk, .. } = open(config).await?;
+    seed::seed_people(&desk).await.map_err(database)?;
+    let last_job = store.counters().await.map_err(database)?.last_job;
+    let fran = app::domain::UserRef {
+        id: "fran".into(),
+        name: "Fran Frontline".into(),
+    };
+    let made = seed::sample_jobs(jobs, last_job, open_share, seed);
+    desk.import_jobs(&fran, made)
+        .await
+        .map_err(|e| database(StoreError::Internal(e.to_string())))
+}
+
+/// Opens the database, upgrades its schema, seeds demo data when asked,
+/// loads the hub from the log and starts serving.
+pub async fn start(config: &Config) -> Result<Running, StartError> {
+    let database = |source| StartError::Database {
+        url: config.database_url.clone(),
+        source,
+    };
+    let Opened {
+        store,
+        hub,
+        log,
+        desk,
+    } = open(config).await?;
 
     if config.demo && seed::seed_demo(&desk).await.map_err(database)? {
         tracing::info!(jobs = seed::DEMO_JOBS, "demo data added");

@@ -43,6 +43,28 @@ struct Flags {
     /// Folder of the compiled site.
     #[arg(long)]
     site_root: Option<String>,
+    /// A tool to run instead of the server.
+    #[command(subcommand)]
+    tool: Option<Tool>,
+}
+
+/// Tools of the binary, run against the configured database.
+#[derive(clap::Subcommand, Debug)]
+enum Tool {
+    /// Fill the database with realistic sample jobs (spread over groups,
+    /// clients, states and ages) for benchmarks and demos; adds the demo
+    /// people first when the database is empty.
+    Generate {
+        /// How many jobs to add.
+        #[arg(long, default_value_t = 10_000)]
+        jobs: usize,
+        /// The share of them that are open, from 0 to 1.
+        #[arg(long, default_value_t = 0.9)]
+        open_share: f64,
+        /// The seed: the same seed makes the same jobs.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn configure(flags: Flags) -> Result<Config, ConfigError> {
@@ -91,7 +113,9 @@ fn init_logs(level: &str) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match configure(Flags::parse()) {
+    let mut flags = Flags::parse();
+    let tool = flags.tool.take();
+    let config = match configure(flags) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("switchboard: cannot start: {error}");
@@ -99,6 +123,32 @@ async fn main() -> ExitCode {
         }
     };
     init_logs(&config.log_level);
+    if let Some(Tool::Generate {
+        jobs,
+        open_share,
+        seed,
+    }) = tool
+    {
+        if !(0.0..=1.0).contains(&open_share) {
+            eprintln!("switchboard: --open-share must be between 0 and 1, not {open_share}");
+            return ExitCode::from(2);
+        }
+        let started = std::time::Instant::now();
+        return match switchboard::generate(&config, jobs, open_share, seed).await {
+            Ok(added) => {
+                println!(
+                    "Added {added} jobs to {} in {:.1} s.",
+                    config.database_url,
+                    started.elapsed().as_secs_f64()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "cannot generate jobs");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let running = match switchboard::start(&config).await {
         Ok(running) => running,
         Err(error) => {

@@ -1,0 +1,145 @@
+//! Queue latency through the whole server and the time of a 1,000-job bulk
+//! reassign, on a database filled by `switchboard generate`: the first page
+//! of a view with every count, asked over HTTP by a team lead, and one bulk
+//! request that hands 1,000 jobs to another group in one transaction.
+//!
+//! ```sh
+//! target/debug/switchboard --database-url surrealkv:///tmp/load generate --jobs 100000
+//! cargo run -p switchboard --example queue_load -- surrealkv:///tmp/load [ROUNDS]
+//! ```
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use switchboard::config::Config;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let database_url = args
+        .next()
+        .unwrap_or_else(|| "surrealkv:///tmp/load".to_owned());
+    let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let opening = Instant::now();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        database_url,
+        log_level: "warn".into(),
+        ..Config::default()
+    };
+    let running = switchboard::start(&config)
+        .await
+        .expect("the server starts");
+    println!("opened in {:.1} s", opening.elapsed().as_secs_f64());
+    let origin = format!("http://{}", running.addr);
+    let http = reqwest::Client::new();
+    let response = http
+        .post(format!("{origin}/api/v1/session"))
+        .json(&json!({ "username": "lee", "password": "lee-demo-pass" }))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.split(';').next().filter(|c| c.starts_with("sb_session=")))
+        .expect("a session cookie")
+        .to_owned();
+
+    for (name, path) in [
+        ("all open by priority", "/api/v1/queue?view=all&limit=50"),
+        (
+            "unassigned, Network, by due time",
+            "/api/v1/queue?view=unassigned&group=network&sort=due&limit=50",
+        ),
+        (
+            "text \"vpn\" by last update",
+            "/api/v1/queue?view=all&q=vpn&sort=updated&limit=50",
+        ),
+    ] {
+        let mut samples = Vec::with_capacity(rounds);
+        let mut total = 0;
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let page: Value = http
+                .get(format!("{origin}{path}"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("queue")
+                .json()
+                .await
+                .expect("json");
+            samples.push(started.elapsed());
+            total = page["total"].as_u64().unwrap_or(0);
+        }
+        samples.sort();
+        println!(
+            "{name} ({total} rows): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+            percentile(&samples, 0.50),
+            percentile(&samples, 0.95),
+            percentile(&samples, 0.99)
+        );
+    }
+
+    let page: Value = http
+        .get(format!(
+            "{origin}/api/v1/queue?view=unassigned&group=network&limit=500"
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("json");
+    let mut jobs: Vec<Value> = page["rows"].as_array().cloned().unwrap_or_default();
+    let more: Value = http
+        .get(format!(
+            "{origin}/api/v1/queue?view=unassigned&group=network&limit=500&offset=500"
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("json");
+    jobs.extend(more["rows"].as_array().cloned().unwrap_or_default());
+    let targets: Vec<Value> = jobs
+        .iter()
+        .map(|j| json!({ "reference": j["reference"], "version": j["version"] }))
+        .collect();
+    let started = Instant::now();
+    let outcomes: Value = http
+        .post(format!("{origin}/api/v1/jobs/bulk"))
+        .header("cookie", &cookie)
+        .json(&json!({
+            "jobs": targets,
+            "command": { "kind": "reassign", "group_id": "desktop", "reason": "Load test" },
+        }))
+        .send()
+        .await
+        .expect("bulk")
+        .json()
+        .await
+        .expect("json");
+    let elapsed = started.elapsed();
+    let done = outcomes
+        .as_array()
+        .map(|o| o.iter().filter(|o| o["outcome"] == "done").count())
+        .unwrap_or(0);
+    println!(
+        "bulk reassign of {} jobs: {done} done in {:.2} s",
+        targets.len(),
+        elapsed.as_secs_f64()
+    );
+    running.stop().await;
+}
