@@ -221,7 +221,7 @@ impl Hub {
         let (total, rows, counts) = state.index.page(viewer, &query, offset, limit, now);
         QueuePage {
             position: state.position,
-            viewer: viewer.user.clone(),
+            viewer: viewer.clone(),
             query,
             total,
             offset,

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::job::{Job, JobRef};
-use super::people::{UserRef, Viewer};
+use super::people::Viewer;
 use super::views::{BuiltInView, QueueQuery, RECENT_SECONDS, SortKey, views_holding};
 
 /// The most rows one page of a queue holds.
@@ -32,8 +32,9 @@ pub struct ViewCount {
 pub struct QueuePage {
     /// The last log position included.
     pub position: u64,
-    /// Whose queue it is.
-    pub viewer: UserRef,
+    /// Whose queue it is: the browser decides with it where pushed changes
+    /// land.
+    pub viewer: Viewer,
     /// The question answered.
     pub query: QueueQuery,
     /// How many rows the whole query holds.

@@ -1,73 +1,232 @@
-//! The open-jobs queue: every open job the person may see, most urgent
-//! first, kept current by the live connection, with who is on each job.
+//! The queue: the built-in views with live counts, filters and sort orders
+//! kept in the page address, "take next", and bulk changes on selected rows.
+//! Rows are rendered only where the list is scrolled to, so a view over
+//! 100,000 jobs keeps a small page. Changes arrive live; a job that would
+//! appear above the rows being looked at is announced instead of pushing
+//! them down.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::age;
 use super::job::Avatar;
 use super::sign_in::SignInForm;
-use crate::api::{TakeJob, open_queue};
-use crate::domain::{DeskError, Job, JobRef, LiveMessage, QueueSnapshot, Watcher, WhoseMove};
-use crate::live::{Connection, ConnectionBanner, LivePage, Reload, apply_to_rows, follow};
+use crate::api::{change_many, load_directory, queue, take_next};
+use crate::domain::index::QueuePage as LoadedPage;
+use crate::domain::index::apply_to_page;
+use crate::domain::job::CATEGORIES;
+use crate::domain::views::views_holding;
+use crate::domain::{
+    BuiltInView, BulkChange, BulkOutcome, BulkTarget, Command, DeskError, Directory, Job, JobRef,
+    LiveMessage, Move, Priority, QueueQuery, SortKey, Status, ViewCount, Watcher, WhoseMove,
+};
+use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
+
+/// The height of one row, in pixels: rows are placed by it.
+const ROW_HEIGHT: f64 = 38.0;
+/// Rows rendered beyond the visible ones, above and below.
+const OVERSCAN: usize = 12;
+/// Rows asked for at a time.
+const PAGE: usize = 200;
+
+/// The page address of `query`.
+fn address(query: &QueueQuery) -> String {
+    let pairs: Vec<String> = query
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={}", encode_value(&v)))
+        .collect();
+    format!("/?{}", pairs.join("&"))
+}
+
+/// Percent-encodes what a query value may not hold as it is.
+fn encode_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
 
 /// The queue page.
 #[component]
 pub fn QueuePage() -> impl IntoView {
-    let snapshot = Resource::new(|| (), |_| open_queue());
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        params.with(|p| {
+            let pairs: Vec<(String, String)> = [
+                "view",
+                "status",
+                "priority",
+                "group",
+                "technician",
+                "client",
+                "organisation",
+                "category",
+                "q",
+                "sort",
+            ]
+            .into_iter()
+            .filter_map(|k| p.get(k).map(|v| (k.to_owned(), v)))
+            .collect();
+            QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        })
+    });
+    let first = Resource::new(move || query.get(), |q| queue(q, 0, PAGE));
+    let directory = Resource::new(|| (), |_| load_directory());
     view! {
         <Suspense fallback=|| view! { <p class="notice">"Loading the queue…"</p> }>
             {move || Suspend::new(async move {
-                match snapshot.await {
-                    Ok(snapshot) => view! { <LiveQueue snapshot /> }.into_any(),
-                    Err(DeskError::NotSignedIn) => view! { <SignInForm /> }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                match (first.await, directory.await) {
+                    (Ok(page), Ok(directory)) => view! { <LiveQueue page directory /> }.into_any(),
+                    (Err(DeskError::NotSignedIn), _) | (_, Err(DeskError::NotSignedIn)) => {
+                        view! { <SignInForm /> }.into_any()
+                    }
+                    (Err(error), _) | (_, Err(error)) => {
+                        view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>
     }
 }
 
-/// The queue's table, following the log from the snapshot's position.
+/// One view of the queue, following the log from the page's position.
 #[component]
-fn LiveQueue(snapshot: QueueSnapshot) -> impl IntoView {
-    let rows = RwSignal::new(snapshot.jobs);
+fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
+    let query = StoredValue::new(page.query.clone());
+    let viewer = StoredValue::new(page.viewer.clone());
+    let directory = StoredValue::new(directory);
+    let rows = RwSignal::new(page.rows);
+    let total = RwSignal::new(page.total);
+    let counts = RwSignal::new(page.counts);
+    let arrived = RwSignal::new(Vec::<Job>::new());
     let presence = RwSignal::new(HashMap::<JobRef, Vec<Watcher>>::new());
     let connection = RwSignal::new(Connection::Connecting);
     let now = RwSignal::new(jiff::Timestamp::now());
-    let me = StoredValue::new(snapshot.viewer.id);
-    let position = snapshot.position;
-    let page = LivePage {
-        apply: Rc::new(move |message| match message {
-            LiveMessage::Event { reference, job, .. } => rows
-                .try_update(|rows| apply_to_rows(rows, reference, job))
-                .is_some(),
-            LiveMessage::Presence {
-                reference,
-                watchers,
-            } => presence
-                .try_update(|map| {
-                    if watchers.is_empty() {
-                        map.remove(&reference);
-                    } else {
-                        map.insert(reference, watchers);
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = RwSignal::new(600.0f64);
+    let selected = RwSignal::new(BTreeSet::<JobRef>::new());
+    let all_matching = RwSignal::new(false);
+    let anchor = RwSignal::new(None::<usize>);
+    let cursor = RwSignal::new(0usize);
+    let loading_more = RwSignal::new(false);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+
+    let first_visible = move || (scroll_top.get() / ROW_HEIGHT).floor() as usize;
+    let first_visible_now = move || (scroll_top.get_untracked() / ROW_HEIGHT).floor() as usize;
+    let apply_event = move |reference: JobRef, before: Option<Job>, after: Option<Job>| {
+        let at = jiff::Timestamp::now();
+        let who = viewer.get_value();
+        let q = query.get_value();
+        counts.update(|counts| {
+            let was = before.as_ref().map(|j| views_holding(&who, j, at));
+            let is = after.as_ref().map(|j| views_holding(&who, j, at));
+            for (n, count) in counts.iter_mut().enumerate() {
+                let was = was.is_some_and(|v| v[n]);
+                let is = is.is_some_and(|v| v[n]);
+                count.count = (count.count + usize::from(is)).saturating_sub(usize::from(was));
+            }
+        });
+        let loaded = rows.with_untracked(|r| r.iter().position(|j| j.reference == reference));
+        let needle = q.filter.needle();
+        let belongs = after
+            .as_ref()
+            .is_some_and(|j| q.holds(&who, j, &needle, at));
+        // A job new to the rows that would land above what is being
+        // looked at waits behind the notice instead.
+        if let Some(job) = after.clone().filter(|_| loaded.is_none() && belongs) {
+            let place = rows.with_untracked(|r| {
+                r.partition_point(|row| q.sort.compare(row, &job) == std::cmp::Ordering::Less)
+            });
+            let was_in = before
+                .as_ref()
+                .is_some_and(|j| q.holds(&who, j, &needle, at));
+            let loaded_all = rows.with_untracked(Vec::len) >= total.get_untracked();
+            if !was_in {
+                total.update(|t| *t += 1);
+            }
+            if place < first_visible_now() {
+                arrived.update(|a| {
+                    a.retain(|j| j.reference != reference);
+                    a.push(job);
+                });
+                return;
+            }
+            if place >= rows.with_untracked(Vec::len) && !loaded_all {
+                // It lands among the rows not loaded yet; scrolling there
+                // loads it.
+                return;
+            }
+        }
+        arrived.update(|a| a.retain(|j| j.reference != reference));
+        let mut delta = 0;
+        rows.update(|r| delta = apply_to_page(r, &who, &q, reference, after, at));
+        if loaded.is_some() {
+            total.update(|t| *t = (*t as isize + delta).max(0) as usize);
+            if delta < 0
+                && loaded.is_some_and(|at| at < first_visible_now())
+                && let Some(el) = scroller.get_untracked()
+            {
+                // A row above the visible ones left: keep the view still.
+                el.set_scroll_top((el.scroll_top() as f64 - ROW_HEIGHT).max(0.0) as i32);
+            }
+        }
+    };
+    let live = LivePage {
+        apply: Rc::new(move |message| {
+            match message {
+                LiveMessage::Event {
+                    reference,
+                    job,
+                    before,
+                    ..
+                } => {
+                    if rows.try_get_untracked().is_none() {
+                        return false;
                     }
-                })
-                .is_some(),
-            _ => true,
+                    apply_event(reference, before, job);
+                }
+                LiveMessage::Presence {
+                    reference,
+                    watchers,
+                } => {
+                    return presence
+                        .try_update(|map| {
+                            if watchers.is_empty() {
+                                map.remove(&reference);
+                            } else {
+                                map.insert(reference, watchers);
+                            }
+                        })
+                        .is_some();
+                }
+                _ => {}
+            }
+            true
         }),
         reload: Rc::new(move || -> Reload {
             Box::pin(async move {
-                let snapshot = open_queue().await?;
-                rows.try_set(snapshot.jobs);
-                Ok(snapshot.position)
+                let fresh = queue(query.get_value(), 0, PAGE).await?;
+                rows.try_set(fresh.rows);
+                total.try_set(fresh.total);
+                counts.try_set(fresh.counts);
+                arrived.try_set(Vec::new());
+                Ok(fresh.position)
             })
         }),
         watching: None,
     };
-    Effect::new(move |_| follow(position, connection, page.clone()));
+    let position = page.position;
+    Effect::new(move |_| follow(position, connection, live.clone()));
     Effect::new(move |_| {
         let tick = set_interval_with_handle(
             move || now.set(jiff::Timestamp::now()),
@@ -79,65 +238,513 @@ fn LiveQueue(snapshot: QueueSnapshot) -> impl IntoView {
             }
         });
     });
-    let take = ServerAction::<TakeJob>::new();
+    Effect::new(move |_| {
+        if let Some(el) = scroller.get() {
+            viewport.set(f64::from(el.client_height().max(200)));
+        }
+    });
+
+    // More rows are fetched as the list nears the end of what is loaded.
+    let load_more = move || {
+        let loaded = rows.with_untracked(Vec::len);
+        if loading_more.get_untracked() || loaded >= total.get_untracked() {
+            return;
+        }
+        loading_more.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(more) = queue(query.get_value(), loaded, PAGE).await {
+                rows.update(|r| {
+                    for job in more.rows {
+                        if !r.iter().any(|j| j.reference == job.reference) {
+                            r.push(job);
+                        }
+                    }
+                });
+            }
+            let _ = loading_more.try_set(false);
+        });
+    };
+    let window = move || {
+        let start = first_visible().saturating_sub(OVERSCAN);
+        let shown = (viewport.get() / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        let len = rows.with(Vec::len);
+        (start.min(len), (start + shown).min(len), len)
+    };
+    Effect::new(move |_| {
+        let (_, end, len) = window();
+        if len > 0 && end + OVERSCAN >= len {
+            load_more();
+        }
+    });
+
+    let toggle = move |reference: JobRef, index: usize, shift: bool| {
+        all_matching.set(false);
+        selected.update(|s| match (shift, anchor.get_untracked()) {
+            (true, Some(from)) => {
+                let (a, b) = if from <= index {
+                    (from, index)
+                } else {
+                    (index, from)
+                };
+                rows.with_untracked(|r| {
+                    for job in r.iter().take(b + 1).skip(a) {
+                        s.insert(job.reference);
+                    }
+                });
+            }
+            _ => {
+                if !s.remove(&reference) {
+                    s.insert(reference);
+                }
+            }
+        });
+        anchor.set(Some(index));
+        cursor.set(index);
+    };
+
+    let taking = Action::new(|_: &()| take_next());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = taking.value().get() {
+            navigate(&format!("/jobs/{}", job.reference), Default::default());
+        }
+    });
+
+    // Keys work while the list has the focus (click it, or Tab to it):
+    // j/k or the arrows move, x or space selects, shift extends, Enter opens,
+    // n takes the next job.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let len = rows.with_untracked(Vec::len);
+        match ev.key().as_str() {
+            "j" | "ArrowDown" if len > 0 => {
+                ev.prevent_default();
+                cursor.update(|c| *c = (*c + 1).min(len - 1));
+            }
+            "k" | "ArrowUp" => {
+                ev.prevent_default();
+                cursor.update(|c| *c = c.saturating_sub(1));
+            }
+            "x" | " " if len > 0 => {
+                ev.prevent_default();
+                let at = cursor.get_untracked().min(len - 1);
+                if let Some(reference) = rows.with_untracked(|r| r.get(at).map(|j| j.reference)) {
+                    toggle(reference, at, ev.shift_key());
+                }
+            }
+            "Enter" => {
+                if let Some(reference) =
+                    rows.with_untracked(|r| r.get(cursor.get_untracked()).map(|j| j.reference))
+                {
+                    super::layout::navigate_fully(&format!("/jobs/{reference}"));
+                }
+            }
+            "n" => {
+                taking.dispatch(());
+            }
+            _ => {}
+        }
+    };
+
+    let list = view! {
+                    <div
+                        class="queue-scroll"
+                        tabindex="0"
+                        aria-label="Jobs: j and k move, x selects, Enter opens, n takes the next job"
+                        on:keydown=on_key
+                        node_ref=scroller
+                        on:scroll=move |_| {
+                            if let Some(el) = scroller.get_untracked() {
+                                scroll_top.set(f64::from(el.scroll_top()));
+                                viewport.set(f64::from(el.client_height().max(200)));
+                            }
+                        }
+                    >
+                        <table class="jobs">
+                            <thead>
+                                <tr>
+                                    <th class="pick">
+                                        <input type="checkbox" aria-label="Select all that match"
+                                            prop:checked=move || all_matching.get()
+                                            on:change=move |_| {
+                                                let on = !all_matching.get_untracked();
+                                                all_matching.set(on);
+                                                if !on { selected.set(BTreeSet::new()); }
+                                            } />
+                                    </th>
+                                    <th>"Job"</th>
+                                    <th>"Priority"</th>
+                                    <th>"Title"</th>
+                                    <th>"Status"</th>
+                                    <th>"Whose move"</th>
+                                    <th>"Group"</th>
+                                    <th>"Technician"</th>
+                                    <th>"Client"</th>
+                                    <th>"Age"</th>
+                                    <th>"On it"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <tr class="spacer" style:height=move || format!("{}px", window().0 as f64 * ROW_HEIGHT)></tr>
+                                <For
+                                    each=move || {
+                                        let (start, end, _) = window();
+                                        rows.with(|r| r[start..end].iter().cloned().enumerate().map(|(n, j)| (start + n, j)).collect::<Vec<_>>())
+                                    }
+                                    key=|(n, job)| (*n, job.reference, job.version)
+                                    let:row
+                                >
+                                    <QueueRow index=row.0 job=row.1 now presence me=viewer.with_value(|v| v.user.id.clone()) selected all_matching cursor toggle />
+                                </For>
+                                <tr class="spacer" style:height=move || {
+                                    let (_, end, len) = window();
+                                    format!("{}px", (len - end) as f64 * ROW_HEIGHT)
+                                }></tr>
+                            </tbody>
+                        </table>
+                        <Show when=move || rows.with(Vec::is_empty)>
+                            <p class="notice">"No jobs here. New ones appear as they come in."</p>
+                        </Show>
+                    </div>
+    }
+    .into_any();
     view! {
         <section class="queue">
             <div class="queue-head">
-                <h1>"Open jobs" <span class="count" data-testid="open-count">{move || rows.with(Vec::len)}</span></h1>
-                <ConnectionBanner connection />
+                <h1>
+                    {move || query.with_value(|q| q.view.label())}
+                    <span class="count" data-testid="total">{move || total.get()}</span>
+                </h1>
+                <div class="queue-actions">
+                    <button type="button" on:click=move |_| { taking.dispatch(()); } title="Assign the most urgent unassigned job of my groups to me (n)">
+                        "Take next"
+                    </button>
+                    <ConnectionBanner connection />
+                </div>
             </div>
-            {move || {
-                take.value()
-                    .get()
-                    .and_then(Result::err)
-                    .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
-            }}
-            <table class="jobs">
-                <thead>
-                    <tr>
-                        <th>"Job"</th>
-                        <th>"Priority"</th>
-                        <th>"Title"</th>
-                        <th>"Status"</th>
-                        <th>"Whose move"</th>
-                        <th>"Group"</th>
-                        <th>"Technician"</th>
-                        <th>"Client"</th>
-                        <th>"Age"</th>
-                        <th>"On it"</th>
-                        <th></th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For each=move || rows.get() key=|job| (job.reference, job.version) let:job>
-                        <QueueRow job now take presence me=me.get_value() />
-                    </For>
-                </tbody>
-            </table>
-            <Show when=move || rows.with(Vec::is_empty)>
-                <p class="notice">"No open jobs. New ones appear here as they are logged."</p>
-            </Show>
+            {move || taking.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            <div class="queue-layout">
+                <ViewNav counts query />
+                <div class="queue-main">
+                    <Filters query directory />
+                    <BulkBar selected all_matching rows total query directory />
+                    {move || {
+                        let waiting = arrived.with(Vec::len);
+                        (waiting > 0).then(|| view! {
+                            <button type="button" class="notice-bar" data-testid="new-jobs" on:click=move |_| {
+                                let jobs = arrived.get_untracked();
+                                arrived.set(Vec::new());
+                                let who = viewer.get_value();
+                                let q = query.get_value();
+                                let at = jiff::Timestamp::now();
+                                rows.update(|r| {
+                                    for job in jobs {
+                                        let _ = apply_to_page(r, &who, &q, job.reference, Some(job), at);
+                                    }
+                                });
+                                if let Some(el) = scroller.get_untracked() {
+                                    el.set_scroll_top(0);
+                                }
+                            }>
+                                {if waiting == 1 { "1 new job — show".to_owned() } else { format!("{waiting} new jobs — show") }}
+                            </button>
+                        })
+                    }}
+                    {list}
+                </div>
+            </div>
         </section>
+    }
+    .into_any()
+}
+
+/// The built-in views, each with its live count.
+#[component]
+fn ViewNav(counts: RwSignal<Vec<ViewCount>>, query: StoredValue<QueueQuery>) -> impl IntoView {
+    let current = query.with_value(|q| q.view);
+    view! {
+        <nav class="views" aria-label="Views">
+            {BuiltInView::ALL.into_iter().map(|view| {
+                let href = address(&QueueQuery { view, ..QueueQuery::default() });
+                let count = move || counts.with(|c| c.iter().find(|c| c.view == view).map_or(0, |c| c.count));
+                view! {
+                    <a href=href class:current=view == current data-view=view.slug()>
+                        <span>{view.label()}</span>
+                        <span class="count" data-testid=format!("count-{}", view.slug())>{count}</span>
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+    }
+    .into_any()
+}
+
+/// The filters and the sort order; every change becomes the page address.
+#[component]
+fn Filters(query: StoredValue<QueueQuery>, directory: StoredValue<Directory>) -> impl IntoView {
+    // A changed filter is a new page address, loaded afresh: the view, its
+    // counts and the live connection start again from it.
+    let go = move |change: Box<dyn Fn(&mut QueueQuery)>| {
+        let mut q = query.get_value();
+        change(&mut q);
+        super::layout::navigate_fully(&address(&q));
+    };
+    let q = query.get_value();
+    let text = RwSignal::new(q.filter.text.clone());
+    let one = |values: &[String]| values.first().cloned().unwrap_or_default();
+    view! {
+        <form class="filters" on:submit=move |ev| {
+            ev.prevent_default();
+            let text = text.get_untracked();
+            go(Box::new(move |q| q.filter.text = text.clone()));
+        }>
+            <input name="q" placeholder="Search titles and descriptions" aria-label="Search"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+            <select name="status" aria-label="Status" prop:value=q.filter.statuses.first().map(|s| status_slug(*s)).unwrap_or_default()
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.statuses = Status::ALL.into_iter().filter(|s| status_slug(*s) == value).collect()));
+                }>
+                <option value="">"Any status"</option>
+                {Status::ALL.into_iter().map(|s| view! { <option value=status_slug(s)>{s.label()}</option> }).collect_view()}
+            </select>
+            <select name="priority" aria-label="Priority" prop:value=q.filter.priorities.first().map(|p| p.to_string()).unwrap_or_default()
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.priorities = [Priority::P1, Priority::P2, Priority::P3, Priority::P4].into_iter().filter(|p| p.to_string() == value).collect()));
+                }>
+                <option value="">"Any priority"</option>
+                <option value="P1">"P1"</option><option value="P2">"P2"</option><option value="P3">"P3"</option><option value="P4">"P4"</option>
+            </select>
+            <select name="group" aria-label="Group filter" prop:value=one(&q.filter.groups)
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.groups = if value.is_empty() { Vec::new() } else { vec![value.clone()] }));
+                }>
+                <option value="">"Any group"</option>
+                <option value="none">"No group"</option>
+                {directory.with_value(|d| d.groups.iter().map(|g| view! { <option value=g.group.id.clone()>{g.group.name.clone()}</option> }).collect_view())}
+            </select>
+            <select name="category" aria-label="Category filter" prop:value=one(&q.filter.categories)
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.categories = if value.is_empty() { Vec::new() } else { vec![value.clone()] }));
+                }>
+                <option value="">"Any category"</option>
+                {CATEGORIES.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
+            </select>
+            <select name="sort" aria-label="Sort by" prop:value=q.sort.slug()
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.sort = SortKey::from_slug(&value).unwrap_or_default()));
+                }>
+                {SortKey::ALL.into_iter().map(|s| view! { <option value=s.slug()>{format!("Sort: {}", s.label())}</option> }).collect_view()}
+            </select>
+            <button type="submit" class="secondary">"Search"</button>
+            <a class="small" href=address(&QueueQuery { view: q.view, ..QueueQuery::default() })>"Clear"</a>
+        </form>
+    }
+    .into_any()
+}
+
+fn status_slug(status: Status) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Bulk changes on the selected rows, or on everything that matches.
+#[component]
+fn BulkBar(
+    selected: RwSignal<BTreeSet<JobRef>>,
+    all_matching: RwSignal<bool>,
+    rows: RwSignal<Vec<Job>>,
+    total: RwSignal<usize>,
+    query: StoredValue<QueueQuery>,
+    directory: StoredValue<Directory>,
+) -> impl IntoView {
+    let action = RwSignal::new("reassign".to_owned());
+    let group = RwSignal::new(String::new());
+    let technician = RwSignal::new(String::new());
+    let priority = RwSignal::new("P1".to_owned());
+    let status = RwSignal::new("start".to_owned());
+    let text = RwSignal::new(String::new());
+    let outcomes = RwSignal::new(None::<Result<Vec<BulkOutcome>, DeskError>>);
+    let send = Action::new(|change: &BulkChange| change_many(change.clone()));
+    Effect::new(move |_| {
+        if let Some(result) = send.value().get() {
+            if result.is_ok() {
+                selected.set(BTreeSet::new());
+                all_matching.set(false);
+            }
+            outcomes.set(Some(result));
+        }
+    });
+    let how_many = move || {
+        if all_matching.get() {
+            total.get()
+        } else {
+            selected.with(BTreeSet::len)
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let reason = text.get_untracked();
+        let command = match action.get_untracked().as_str() {
+            "priority" => Command::OverridePriority {
+                priority: match priority.get_untracked().as_str() {
+                    "P1" => Priority::P1,
+                    "P2" => Priority::P2,
+                    "P3" => Priority::P3,
+                    _ => Priority::P4,
+                },
+                reason,
+            },
+            "status" => Command::Move {
+                action: match status.get_untracked().as_str() {
+                    "wait_client" => Move::WaitForClient,
+                    "wait_third_party" => Move::WaitForThirdParty,
+                    "close" => Move::Close,
+                    _ => Move::Start,
+                },
+                reason,
+            },
+            "note" => Command::Comment {
+                action: crate::domain::ActionKind::Note,
+                text: reason,
+                minutes: None,
+            },
+            "resolve" => Command::Resolve {
+                code: directory
+                    .with_value(|d| d.resolution_codes.first().cloned().unwrap_or_default()),
+                notes: reason,
+                open_tasks_reason: String::new(),
+            },
+            _ => Command::Reassign {
+                group_id: group.get_untracked(),
+                technician_id: technician.get_untracked(),
+                reason,
+            },
+        };
+        let change = if all_matching.get_untracked() {
+            BulkChange {
+                jobs: Vec::new(),
+                matching: Some(query.get_value()),
+                command,
+            }
+        } else {
+            let picked = selected.get_untracked();
+            let jobs = rows.with_untracked(|r| {
+                r.iter()
+                    .filter(|j| picked.contains(&j.reference))
+                    .map(|j| BulkTarget {
+                        reference: j.reference,
+                        version: j.version,
+                    })
+                    .collect()
+            });
+            BulkChange {
+                jobs,
+                matching: None,
+                command,
+            }
+        };
+        send.dispatch(change);
+    };
+    view! {
+        <Show when=move || how_many() != 0 || outcomes.with(Option::is_some)>
+            <form class="bulk" data-testid="bulk" on:submit=submit>
+                <strong>{move || format!("{} selected", how_many())}</strong>
+                <select name="bulk-action" aria-label="Bulk action" prop:value=move || action.get() on:change=move |ev| action.set(event_target_value(&ev))>
+                    <option value="reassign">"Assign to…"</option>
+                    <option value="priority">"Set priority"</option>
+                    <option value="status">"Change status"</option>
+                    <option value="note">"Add a note"</option>
+                    <option value="resolve">"Resolve"</option>
+                </select>
+                <Show when=move || action.get() == "reassign">
+                    <select name="bulk-group" aria-label="Bulk group" prop:value=move || group.get() on:change=move |ev| { group.set(event_target_value(&ev)); technician.set(String::new()); }>
+                        <option value="">"Front line"</option>
+                        {directory.with_value(|d| d.groups.iter().map(|g| view! { <option value=g.group.id.clone()>{g.group.name.clone()}</option> }).collect_view())}
+                    </select>
+                    <select name="bulk-technician" aria-label="Bulk technician" prop:value=move || technician.get() on:change=move |ev| technician.set(event_target_value(&ev))>
+                        <option value="">"Group queue"</option>
+                        {move || {
+                            let chosen = group.get();
+                            directory.with_value(|d| d.groups.iter().filter(|g| g.group.id == chosen)
+                                .flat_map(|g| g.members.iter().chain(&g.leads).cloned())
+                                .map(|m| view! { <option value=m.id.clone()>{m.name}</option> })
+                                .collect_view())
+                        }}
+                    </select>
+                </Show>
+                <Show when=move || action.get() == "priority">
+                    <select name="bulk-priority" aria-label="Bulk priority" prop:value=move || priority.get() on:change=move |ev| priority.set(event_target_value(&ev))>
+                        <option value="P1">"P1"</option><option value="P2">"P2"</option><option value="P3">"P3"</option><option value="P4">"P4"</option>
+                    </select>
+                </Show>
+                <Show when=move || action.get() == "status">
+                    <select name="bulk-status" aria-label="Bulk status" prop:value=move || status.get() on:change=move |ev| status.set(event_target_value(&ev))>
+                        <option value="start">"Start work"</option>
+                        <option value="wait_client">"Wait for client"</option>
+                        <option value="wait_third_party">"Wait for third party"</option>
+                        <option value="close">"Close"</option>
+                    </select>
+                </Show>
+                <input name="bulk-text" aria-label="Reason or note" placeholder="Reason, note or resolution"
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+                <button type="submit" disabled=move || send.pending().get() || how_many() == 0>"Apply"</button>
+                {move || outcomes.get().map(|result| match result {
+                    Ok(list) => {
+                        let done = list.iter().filter(|o| matches!(o, BulkOutcome::Done { .. })).count();
+                        let refused: Vec<String> = list.iter().filter_map(|o| match o {
+                            BulkOutcome::Refused { reference, reason } => Some(format!("{reference}: {reason}")),
+                            BulkOutcome::Done { .. } => None,
+                        }).collect();
+                        view! {
+                            <div class="bulk-result" role="status" data-testid="bulk-result">
+                                {format!("{done} done, {} refused.", refused.len())}
+                                <ul>{refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                                <button type="button" class="link" on:click=move |_| outcomes.set(None)>"Dismiss"</button>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(DeskError::Invalid { errors }) => view! {
+                        <p class="error" role="alert">{errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")}</p>
+                    }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                })}
+            </form>
+        </Show>
     }
     .into_any()
 }
 
 #[component]
 fn QueueRow(
+    index: usize,
     job: Job,
     now: RwSignal<jiff::Timestamp>,
-    take: ServerAction<TakeJob>,
     presence: RwSignal<HashMap<JobRef, Vec<Watcher>>>,
     me: String,
+    selected: RwSignal<BTreeSet<JobRef>>,
+    all_matching: RwSignal<bool>,
+    cursor: RwSignal<usize>,
+    toggle: impl Fn(JobRef, usize, bool) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let reference = job.reference;
     let priority = job.priority.to_string();
     let created = job.created_at;
-    let version = job.version;
     let whose = WhoseMove::of(&job, &me);
     let row_class = format!("priority-{}", priority.to_lowercase());
     view! {
-        <tr data-ref=reference.to_string() class=row_class>
+        <tr data-ref=reference.to_string() class=row_class class:cursor=move || cursor.get() == index
+            class:picked=move || all_matching.get() || selected.with(|s| s.contains(&reference))>
+            <td class="pick">
+                <input type="checkbox" aria-label=format!("Select {reference}")
+                    prop:checked=move || all_matching.get() || selected.with(|s| s.contains(&reference))
+                    on:click=move |ev| toggle(reference, index, ev.shift_key()) />
+            </td>
             <td class="ref"><a href=format!("/jobs/{reference}")>{reference.to_string()}</a></td>
             <td><span class="badge">{priority}</span></td>
             <td class="title"><a href=format!("/jobs/{reference}")>{job.title}</a></td>
@@ -153,16 +760,6 @@ fn QueueRow(
                         .map(|w| view! { <Avatar watcher=w /> })
                         .collect_view()
                 })}
-            </td>
-            <td>
-                <button
-                    class="small"
-                    on:click=move |_| {
-                        take.dispatch(TakeJob { reference: reference.to_string(), version });
-                    }
-                >
-                    "Take"
-                </button>
             </td>
         </tr>
     }

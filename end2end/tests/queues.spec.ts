@@ -1,0 +1,78 @@
+// Triage in the browser: a team lead selects rows and reassigns them in
+// one go while a technician's queue shows them arrive; a job that lands
+// above the rows being read is announced instead of pushing them down;
+// "take next" hands over the most urgent job.
+import { expect, test } from "@playwright/test";
+
+import { logNetworkJob, signIn } from "./support";
+
+test("a lead bulk-reassigns three rows and another queue shows them land", async ({ browser }) => {
+  const fran = await signIn(browser, "fran");
+  for (const n of [1, 2, 3]) await logNetworkJob(fran, `Bulk mark ${n}`);
+
+  const tom = await signIn(browser, "tom");
+  await tom.goto("/?view=all&q=Bulk+mark");
+  await expect(tom.getByTestId("connection")).toHaveText("Live");
+  await expect(tom.getByTestId("total")).toHaveText("0");
+
+  const lee = await signIn(browser, "lee");
+  await lee.goto("/?view=all&q=Bulk+mark");
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  const rows = lee.locator("tbody tr[data-ref]");
+  await expect(rows).toHaveCount(3);
+  await rows.nth(0).getByRole("checkbox").click();
+  await rows.nth(2).getByRole("checkbox").click({ modifiers: ["Shift"] });
+  await expect(lee.getByTestId("bulk")).toContainText("3 selected");
+  await lee.getByLabel("Bulk group").selectOption("desktop");
+  await lee.getByLabel("Reason or note").fill("Hardware, not network");
+  await lee.getByRole("button", { name: "Apply" }).click();
+  await expect(lee.getByTestId("bulk-result")).toContainText("3 done, 0 refused");
+
+  await expect(tom.locator("tbody tr[data-ref]")).toHaveCount(3);
+  await expect(tom.getByTestId("total")).toHaveText("3");
+  await expect(tom.locator("tbody tr[data-ref]").first()).toContainText("Desktop");
+});
+
+test("a new job above the rows being read is announced, not pushed in", async ({ browser }) => {
+  const tess = await signIn(browser, "tess");
+  await tess.goto("/");
+  await expect(tess.getByTestId("connection")).toHaveText("Live");
+  const list = tess.locator(".queue-scroll");
+  await list.evaluate((el) => (el.scrollTop = 1200));
+  const firstShown = await tess.locator("tbody tr[data-ref]").first().getAttribute("data-ref");
+
+  const fran = await signIn(browser, "fran");
+  const response = await fran.context().request.post("/api/v1/jobs", {
+    data: {
+      client_id: "c002",
+      title: "Whole site offline",
+      category: "Network",
+      impact: "high",
+      urgency: "high",
+      channel: "phone",
+      group_id: "network",
+    },
+  });
+  expect(response.status()).toBe(200);
+
+  const notice = tess.getByTestId("new-jobs");
+  await expect(notice).toHaveText("1 new job — show");
+  await expect(tess.locator("tr", { hasText: "Whole site offline" })).toHaveCount(0);
+  expect(await tess.locator("tbody tr[data-ref]").first().getAttribute("data-ref")).toBe(firstShown);
+
+  await notice.click();
+  await expect(tess.locator("tr", { hasText: "Whole site offline" })).toBeVisible();
+  await expect(notice).toHaveCount(0);
+});
+
+test("take next assigns the most urgent unassigned job and opens it", async ({ browser }) => {
+  const tess = await signIn(browser, "tess");
+  await tess.goto("/?view=unassigned");
+  await expect(tess.getByTestId("connection")).toHaveText("Live");
+  const before = Number(await tess.getByTestId("count-unassigned").textContent());
+  await tess.getByRole("button", { name: "Take next" }).click();
+  await expect(tess).toHaveURL(/\/jobs\/J-\d+$/);
+  await expect(tess.locator('[data-field="Technician"]')).toHaveText("Tess Network");
+  await tess.goto("/?view=unassigned");
+  await expect(tess.getByTestId("count-unassigned")).toHaveText(String(before - 1));
+});
