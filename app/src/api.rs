@@ -16,7 +16,7 @@ use leptos::server_fn::codec::{Json, JsonEncoding};
 
 use crate::domain::{
     BulkChange, BulkOutcome, ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand,
-    JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, Viewer,
+    JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, SavedView, Viewer,
 };
 
 /// The name of the cookie that carries the session.
@@ -178,6 +178,30 @@ pub async fn queue(query: QueueQuery, offset: usize, limit: usize) -> Result<Que
         async {
             let (desk, viewer) = serve::viewer().await?;
             desk.queue(&viewer, query, offset, limit).await
+        }
+        .await,
+    )
+}
+
+/// Saves the current query as one of the person's views.
+#[server(endpoint = "save_view", input = Json)]
+pub async fn save_view(name: String, query: QueueQuery) -> Result<Vec<SavedView>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.save_view(&viewer, name, query).await
+        }
+        .await,
+    )
+}
+
+/// Deletes one of the person's saved views.
+#[server(endpoint = "delete_view")]
+pub async fn delete_view(name: String) -> Result<Vec<SavedView>, DeskError> {
+    serve::answer(
+        async {
+            let (desk, viewer) = serve::viewer().await?;
+            desk.delete_view(&viewer, name).await
         }
         .await,
     )

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::domain::{
     BulkChange, BulkOutcome, ClientRef, DeskError, Directory, GroupWithMembers, Job, JobCommand,
-    JobRef, JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, Viewer,
+    JobRef, JobSnapshot, NewJob, QueuePage, QueueQuery, QueueSnapshot, SavedView, Viewer,
 };
 
 /// A signed-in session: the secret that the session cookie carries.
@@ -73,6 +73,19 @@ pub trait Desk: Send + Sync + 'static {
         offset: usize,
         limit: usize,
     ) -> Result<QueuePage, DeskError>;
+
+    /// Saves `query` as the viewer's view `name`, replacing one of that
+    /// name; returns their saved views.
+    async fn save_view(
+        &self,
+        viewer: &Viewer,
+        name: String,
+        query: QueueQuery,
+    ) -> Result<Vec<SavedView>, DeskError>;
+
+    /// Deletes the viewer's saved view `name`; returns the rest.
+    async fn delete_view(&self, viewer: &Viewer, name: String)
+    -> Result<Vec<SavedView>, DeskError>;
 
     /// Assigns the most urgent unassigned job of the viewer's groups to
     /// them. Two people asking at once get two different jobs.

@@ -171,14 +171,16 @@ impl SampleJobs {
     }
 }
 
-/// `count` sample clients of four organisations.
+/// The organisations sample clients belong to.
+pub const ORGANISATIONS: [&str; 4] = [
+    "Harbour Logistics",
+    "Northwind Clinic",
+    "Acme Foods",
+    "City Library",
+];
+
+/// `count` sample clients of the sample organisations.
 pub fn clients(count: usize) -> Vec<ClientRef> {
-    const ORGANISATIONS: [&str; 4] = [
-        "Harbour Logistics",
-        "Northwind Clinic",
-        "Acme Foods",
-        "City Library",
-    ];
     const FIRST: [&str; 10] = [
         "Cleo", "Ravi", "Mina", "Jonas", "Aiko", "Pedro", "Lena", "Omar", "Greta", "Noor",
     ];

@@ -31,6 +31,12 @@ test("a lead bulk-reassigns three rows and another queue shows them land", async
   await expect(tom.locator("tbody tr[data-ref]")).toHaveCount(3);
   await expect(tom.getByTestId("total")).toHaveText("3");
   await expect(tom.locator("tbody tr[data-ref]").first()).toContainText("Desktop");
+
+  await lee.getByLabel("Name for this view").fill("Bulk marks");
+  await lee.getByRole("button", { name: "Save view" }).click();
+  await expect(lee.locator('[data-saved="Bulk marks"]')).toBeVisible();
+  await lee.reload();
+  await expect(lee.locator('[data-saved="Bulk marks"]')).toHaveAttribute("href", /q=Bulk\+mark/);
 });
 
 test("a new job above the rows being read is announced, not pushed in", async ({ browser }) => {

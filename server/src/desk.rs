@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
 use app::domain::command::{BULK_MAX, decide};
+use app::domain::views::SAVED_NAME_MAX;
 use app::domain::{
     BulkChange, BulkOutcome, Change, ClientRef, Command, DeskError, Directory, Event,
     GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, NewJob, QueuePage,
-    QueueQuery, QueueSnapshot, Role, Viewer,
+    QueueQuery, QueueSnapshot, Role, SavedView, Viewer,
 };
 use jiff::Timestamp;
 use tokio::sync::Mutex;
@@ -542,7 +543,51 @@ impl Desk for DeskService {
         offset: usize,
         limit: usize,
     ) -> Result<QueuePage, DeskError> {
-        Ok(self.hub.queue_page(viewer, query, offset, limit))
+        let mut page = self.hub.queue_page(viewer, query, offset, limit);
+        page.saved = self
+            .store
+            .saved_views(&viewer.user.id)
+            .await
+            .map_err(internal("reading saved views"))?;
+        Ok(page)
+    }
+
+    async fn save_view(
+        &self,
+        viewer: &Viewer,
+        name: String,
+        query: QueueQuery,
+    ) -> Result<Vec<SavedView>, DeskError> {
+        let name = name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > SAVED_NAME_MAX {
+            return Err(DeskError::invalid(
+                "name",
+                format!("Name the view in 1 to {SAVED_NAME_MAX} characters."),
+            ));
+        }
+        self.store
+            .save_view(&viewer.user.id, &SavedView { name, query })
+            .await
+            .map_err(internal("saving a view"))?;
+        self.store
+            .saved_views(&viewer.user.id)
+            .await
+            .map_err(internal("reading saved views"))
+    }
+
+    async fn delete_view(
+        &self,
+        viewer: &Viewer,
+        name: String,
+    ) -> Result<Vec<SavedView>, DeskError> {
+        self.store
+            .delete_view(&viewer.user.id, name.trim())
+            .await
+            .map_err(internal("deleting a view"))?;
+        self.store
+            .saved_views(&viewer.user.id)
+            .await
+            .map_err(internal("reading saved views"))
     }
 
     async fn take_next(&self, viewer: &Viewer) -> Result<Job, DeskError> {

@@ -227,6 +227,7 @@ impl Hub {
             offset,
             rows,
             counts,
+            saved: Vec::new(),
         }
     }
 

@@ -69,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/queue", get(rest_queue))
         .route("/api/v1/queue/take-next", post(rest_take_next))
         .route("/api/v1/jobs/bulk", post(rest_bulk_change))
+        .route(
+            "/api/v1/views/{name}",
+            axum::routing::put(rest_save_view).delete(rest_delete_view),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -519,6 +523,35 @@ fn query_pairs(raw: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+async fn rest_save_view(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Json(query): Json<QueueQuery>,
+) -> Response {
+    answer(
+        async {
+            let viewer = signed_in(&state.desk, &headers).await?;
+            state.desk.save_view(&viewer, name, query).await
+        }
+        .await,
+    )
+}
+
+async fn rest_delete_view(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let viewer = signed_in(&state.desk, &headers).await?;
+            state.desk.delete_view(&viewer, name).await
+        }
+        .await,
+    )
 }
 
 async fn rest_take_next(State(state): State<AppState>, headers: HeaderMap) -> Response {

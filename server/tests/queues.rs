@@ -228,3 +228,34 @@ async fn a_bulk_change_reports_each_job_and_leaves_refused_ones_untouched() {
         .await;
     assert_eq!(status, 422, "an empty selection says so: {body}");
 }
+
+#[tokio::test]
+async fn saved_views_are_personal_and_come_with_the_queue() {
+    let desk = Desk::start().await;
+    let tess = desk.sign_in("tess").await;
+    let tom = desk.sign_in("tom").await;
+    let query =
+        json!({ "view": "unassigned", "filter": { "priorities": ["P1", "P2"] }, "sort": "due" });
+    let (status, saved) = tess
+        .put("/api/v1/views/Urgent%20and%20free", query.clone())
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved[0]["name"], "Urgent and free");
+    let (status, _) = tess.put("/api/v1/views/Urgent%20and%20free", query).await;
+    assert_eq!(status, 200, "saving again replaces it");
+    let page = tess.get("/api/v1/queue?view=all&limit=1").await;
+    assert_eq!(page["saved"].as_array().expect("saved").len(), 1);
+    assert_eq!(page["saved"][0]["query"]["sort"], "due");
+    let theirs = tom.get("/api/v1/queue?view=all&limit=1").await;
+    assert!(
+        theirs["saved"].as_array().expect("saved").is_empty(),
+        "views are personal"
+    );
+    let (status, body) = tess
+        .put("/api/v1/views/%20", json!({ "view": "all_open" }))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, left) = tess.delete("/api/v1/views/Urgent%20and%20free").await;
+    assert_eq!(status, 200);
+    assert_eq!(left, json!([]));
+}

@@ -45,6 +45,9 @@ pub struct QueuePage {
     pub rows: Vec<Job>,
     /// Every built-in view's count.
     pub counts: Vec<ViewCount>,
+    /// The person's saved views.
+    #[serde(default)]
+    pub saved: Vec<super::views::SavedView>,
 }
 
 /// Every job a queue can show, kept in one contiguous list (scanning it is

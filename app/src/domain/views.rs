@@ -320,6 +320,18 @@ impl Default for QueueQuery {
     }
 }
 
+/// A person's saved view: a name for a query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    /// The name in the navigation, unique per person.
+    pub name: String,
+    /// The view, filters and sort it opens.
+    pub query: QueueQuery,
+}
+
+/// The longest name of a saved view, in characters.
+pub const SAVED_NAME_MAX: usize = 60;
+
 fn join<T>(items: &[T], name: impl Fn(&T) -> String) -> Option<String> {
     (!items.is_empty()).then(|| items.iter().map(name).collect::<Vec<_>>().join(","))
 }

@@ -14,14 +14,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::age;
 use super::job::Avatar;
 use super::sign_in::SignInForm;
-use crate::api::{change_many, load_directory, queue, take_next};
+use crate::api::{change_many, delete_view, load_directory, queue, save_view, take_next};
 use crate::domain::index::QueuePage as LoadedPage;
 use crate::domain::index::apply_to_page;
 use crate::domain::job::CATEGORIES;
 use crate::domain::views::views_holding;
 use crate::domain::{
     BuiltInView, BulkChange, BulkOutcome, BulkTarget, Command, DeskError, Directory, Job, JobRef,
-    LiveMessage, Move, Priority, QueueQuery, SortKey, Status, ViewCount, Watcher, WhoseMove,
+    LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status, ViewCount, Watcher,
+    WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -108,6 +109,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
     let rows = RwSignal::new(page.rows);
     let total = RwSignal::new(page.total);
     let counts = RwSignal::new(page.counts);
+    let saved = RwSignal::new(page.saved);
     let arrived = RwSignal::new(Vec::<Job>::new());
     let presence = RwSignal::new(HashMap::<JobRef, Vec<Watcher>>::new());
     let connection = RwSignal::new(Connection::Connecting);
@@ -423,9 +425,9 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
             </div>
             {move || taking.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
             <div class="queue-layout">
-                <ViewNav counts query />
+                <ViewNav counts query saved />
                 <div class="queue-main">
-                    <Filters query directory />
+                    <Filters query directory saved rows />
                     <BulkBar selected all_matching rows total query directory />
                     {move || {
                         let waiting = arrived.with(Vec::len);
@@ -457,20 +459,45 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
     .into_any()
 }
 
-/// The built-in views, each with its live count.
+/// The built-in views, each with its live count, and the person's saved
+/// views.
 #[component]
-fn ViewNav(counts: RwSignal<Vec<ViewCount>>, query: StoredValue<QueueQuery>) -> impl IntoView {
-    let current = query.with_value(|q| q.view);
+fn ViewNav(
+    counts: RwSignal<Vec<ViewCount>>,
+    query: StoredValue<QueueQuery>,
+    saved: RwSignal<Vec<SavedView>>,
+) -> impl IntoView {
+    let current = query.get_value();
+    let here = address(&current);
+    let remove = Action::new(|name: &String| delete_view(name.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(left)) = remove.value().get() {
+            saved.set(left);
+        }
+    });
     view! {
         <nav class="views" aria-label="Views">
             {BuiltInView::ALL.into_iter().map(|view| {
                 let href = address(&QueueQuery { view, ..QueueQuery::default() });
                 let count = move || counts.with(|c| c.iter().find(|c| c.view == view).map_or(0, |c| c.count));
                 view! {
-                    <a href=href class:current=view == current data-view=view.slug()>
+                    <a href=href class:current=view == current.view && current.filter.is_empty() data-view=view.slug()>
                         <span>{view.label()}</span>
                         <span class="count" data-testid=format!("count-{}", view.slug())>{count}</span>
                     </a>
+                }
+            }).collect_view()}
+            <Show when=move || saved.with(|s| !s.is_empty())>
+                <h2 class="views-title">"Saved"</h2>
+            </Show>
+            {move || saved.get().into_iter().map(|view| {
+                let href = address(&view.query);
+                let name = view.name.clone();
+                view! {
+                    <span class="saved-view">
+                        <a href=href.clone() class:current=href == here data-saved=view.name.clone()>{view.name.clone()}</a>
+                        <button type="button" class="link" title=format!("Delete the saved view {}", view.name) on:click=move |_| { remove.dispatch(name.clone()); }>"×"</button>
+                    </span>
                 }
             }).collect_view()}
         </nav>
@@ -480,7 +507,28 @@ fn ViewNav(counts: RwSignal<Vec<ViewCount>>, query: StoredValue<QueueQuery>) -> 
 
 /// The filters and the sort order; every change becomes the page address.
 #[component]
-fn Filters(query: StoredValue<QueueQuery>, directory: StoredValue<Directory>) -> impl IntoView {
+fn Filters(
+    query: StoredValue<QueueQuery>,
+    directory: StoredValue<Directory>,
+    saved: RwSignal<Vec<SavedView>>,
+    rows: RwSignal<Vec<Job>>,
+) -> impl IntoView {
+    // The organisations of the jobs loaded, and the one filtered on.
+    let organisations: BTreeSet<String> = rows.with_untracked(|r| {
+        r.iter()
+            .map(|j| j.client.organisation.clone())
+            .chain(query.with_value(|q| q.filter.organisations.clone()))
+            .collect()
+    });
+    let naming = RwSignal::new(String::new());
+    let save =
+        Action::new(|(name, query): &(String, QueueQuery)| save_view(name.clone(), query.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(views)) = save.value().get() {
+            saved.set(views);
+            naming.set(String::new());
+        }
+    });
     // A changed filter is a new page address, loaded afresh: the view, its
     // counts and the live connection start again from it.
     let go = move |change: Box<dyn Fn(&mut QueueQuery)>| {
@@ -539,8 +587,38 @@ fn Filters(query: StoredValue<QueueQuery>, directory: StoredValue<Directory>) ->
                 }>
                 {SortKey::ALL.into_iter().map(|s| view! { <option value=s.slug()>{format!("Sort: {}", s.label())}</option> }).collect_view()}
             </select>
+            <select name="technician" aria-label="Technician filter" prop:value=one(&q.filter.technicians)
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.technicians = if value.is_empty() { Vec::new() } else { vec![value.clone()] }));
+                }>
+                <option value="">"Anyone"</option>
+                <option value="none">"Nobody yet"</option>
+                {directory.with_value(|d| {
+                    let mut people: Vec<_> = d.groups.iter().flat_map(|g| g.members.iter().chain(&g.leads)).cloned().collect();
+                    people.sort_by(|a, b| a.name.cmp(&b.name));
+                    people.dedup();
+                    people.into_iter().map(|p| view! { <option value=p.id.clone()>{p.name}</option> }).collect_view()
+                })}
+            </select>
+            <select name="organisation" aria-label="Organisation filter" prop:value=one(&q.filter.organisations)
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    go(Box::new(move |q| q.filter.organisations = if value.is_empty() { Vec::new() } else { vec![value.clone()] }));
+                }>
+                <option value="">"Any organisation"</option>
+                {organisations.into_iter().map(|o| { let label = o.clone(); view! { <option value=o>{label}</option> } }).collect_view()}
+            </select>
             <button type="submit" class="secondary">"Search"</button>
             <a class="small" href=address(&QueueQuery { view: q.view, ..QueueQuery::default() })>"Clear"</a>
+            <span class="save-view">
+                <input name="view-name" aria-label="Name for this view" placeholder="Name this view"
+                    prop:value=move || naming.get() on:input=move |ev| naming.set(event_target_value(&ev)) />
+                <button type="button" class="secondary" on:click=move |_| { save.dispatch((naming.get_untracked(), query.get_value())); }>"Save view"</button>
+            </span>
+            {move || save.value().get().and_then(Result::err).map(|e| view! {
+                <span class="error" role="alert">{e.field_message("name").map(str::to_owned).unwrap_or_else(|| e.to_string())}</span>
+            })}
         </form>
     }
     .into_any()

@@ -6,7 +6,9 @@ mod schema;
 
 use std::time::Duration;
 
-use app::domain::{ClientRef, Event, GroupRef, GroupWithMembers, Job, JobRef, Role, UserRef};
+use app::domain::{
+    ClientRef, Event, GroupRef, GroupWithMembers, Job, JobRef, Role, SavedView, UserRef,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -286,6 +288,44 @@ impl Store {
             .filter(|v| !v.is_null())
             .map(serde_json::from_value)
             .transpose()?)
+    }
+
+    /// A person's saved views, by name.
+    pub async fn saved_views(&self, username: &str) -> Result<Vec<SavedView>, StoreError> {
+        let mut response = self
+            .db
+            .query("SELECT name, query FROM saved_view WHERE user = $user ORDER BY name")
+            .bind(("user", json!(username)))
+            .await?
+            .check()?;
+        let found: Vec<Value> = response.take(0)?;
+        rows(found)
+    }
+
+    /// Saves a person's view under its name, replacing one of the same name.
+    pub async fn save_view(&self, username: &str, view: &SavedView) -> Result<(), StoreError> {
+        self.db
+            .query(
+                "DELETE saved_view WHERE user = $user AND name = $name;
+                 CREATE saved_view SET user = $user, name = $name, query = $query;",
+            )
+            .bind(("user", json!(username)))
+            .bind(("name", json!(view.name)))
+            .bind(("query", serde_json::to_value(&view.query)?))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Deletes a person's saved view.
+    pub async fn delete_view(&self, username: &str, name: &str) -> Result<(), StoreError> {
+        self.db
+            .query("DELETE saved_view WHERE user = $user AND name = $name")
+            .bind(("user", json!(username)))
+            .bind(("name", json!(name)))
+            .await?
+            .check()?;
+        Ok(())
     }
 
     /// Many jobs by reference, read together.

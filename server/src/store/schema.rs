@@ -20,6 +20,11 @@ const VERSIONS: &[(u32, &str, &str)] = &[
         "settings and resolution codes",
         include_str!("../../schema/002_working_jobs.surql"),
     ),
+    (
+        3,
+        "saved queue views",
+        include_str!("../../schema/003_saved_views.surql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -215,6 +215,18 @@ impl Person {
         )
     }
 
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .with_cookie(self.http.delete(format!("{}{path}", self.origin)))
+            .send()
+            .await
+            .expect("delete");
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn post_with_origin(&self, path: &str, body: Value, origin: &str) -> (u16, Value) {
         let response = self
             .with_cookie(self.http.post(format!("{}{path}", self.origin)))
