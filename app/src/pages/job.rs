@@ -15,7 +15,8 @@ use crate::domain::job::CATEGORIES;
 use crate::domain::lifecycle::available_moves;
 use crate::domain::{
     ActionKind, Change, Command, DeskError, Directory, EscalationLevel, HistoryEntry, Impact, Job,
-    JobCommand, JobSnapshot, LiveMessage, Move, Urgency, Viewer, Watcher, WhoseMove,
+    JobCommand, JobSnapshot, LiveMessage, Move, Priority, Role, Urgency, Viewer, Watcher,
+    WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -78,6 +79,7 @@ enum Form {
     Reassign,
     Escalate,
     Task,
+    Priority,
 }
 
 /// What people are typing, kept across refusals and live updates.
@@ -97,6 +99,8 @@ struct Drafts {
     resolve_notes: RwSignal<String>,
     resolve_reason: RwSignal<String>,
     reopen_reason: RwSignal<String>,
+    priority: RwSignal<String>,
+    priority_reason: RwSignal<String>,
     editing: RwSignal<bool>,
     title: RwSignal<String>,
     description: RwSignal<String>,
@@ -123,6 +127,8 @@ impl Drafts {
             resolve_notes: text(),
             resolve_reason: text(),
             reopen_reason: text(),
+            priority: RwSignal::new("P1".to_owned()),
+            priority_reason: text(),
             editing: RwSignal::new(false),
             title: text(),
             description: text(),
@@ -147,6 +153,7 @@ impl Drafts {
                 self.resolve_reason.set(String::new());
             }
             Form::Reopen => self.reopen_reason.set(String::new()),
+            Form::Priority => self.priority_reason.set(String::new()),
             Form::Edit => self.editing.set(false),
             Form::Status | Form::Take => {}
         }
@@ -324,6 +331,9 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                     <Assignment job drafts act problem directory />
                     <Tasks job drafts act problem directory />
                     <EditFields job drafts act problem />
+                    <Show when=move || viewer.with_value(|v| matches!(v.role, Role::TeamLead | Role::Admin))>
+                        <PriorityOverride drafts act problem />
+                    </Show>
                 </aside>
             </div>
         </section>
@@ -786,6 +796,40 @@ fn EditFields(
                 </form>
             </Show>
         </div>
+    }
+    .into_any()
+}
+
+/// A team lead's override of the matrix priority, with a reason.
+#[component]
+fn PriorityOverride(
+    drafts: Drafts,
+    act: Callback<(Form, Command)>,
+    problem: RwSignal<Option<(Form, DeskError)>>,
+) -> impl IntoView {
+    view! {
+        <form class="card form" on:submit=move |ev| {
+            ev.prevent_default();
+            let priority = match drafts.priority.get_untracked().as_str() {
+                "P1" => Priority::P1,
+                "P2" => Priority::P2,
+                "P3" => Priority::P3,
+                _ => Priority::P4,
+            };
+            act.run((Form::Priority, Command::OverridePriority { priority, reason: drafts.priority_reason.get_untracked() }));
+        }>
+            <h3>"Override priority"</h3>
+            <label>"Priority"
+                <select name="override-priority" prop:value=move || drafts.priority.get() on:change=move |ev| drafts.priority.set(event_target_value(&ev))>
+                    <option value="P1">"P1"</option><option value="P2">"P2"</option><option value="P3">"P3"</option><option value="P4">"P4"</option>
+                </select>
+            </label>
+            <label>"Reason"
+                <input name="override-reason" prop:value=move || drafts.priority_reason.get() on:input=move |ev| drafts.priority_reason.set(event_target_value(&ev)) />
+            </label>
+            <button type="submit">"Set priority"</button>
+            <Problem problem form=Form::Priority />
+        </form>
     }
     .into_any()
 }
