@@ -605,14 +605,19 @@ impl Desk for DeskService {
                     // each candidate is checked against the stored job.
                     let mut passed = Vec::new();
                     while let Some(reference) = self.hub.next_for(viewer, &passed) {
-                        let job = self.visible_job(viewer, reference).await?;
+                        passed.push(reference);
+                        let Ok(job) = self.visible_job(viewer, reference).await else {
+                            continue;
+                        };
                         if job.technician.is_some() || !job.status.is_open() {
-                            passed.push(reference);
                             continue;
                         }
                         let now = Timestamp::now();
-                        let (after, change) =
-                            decide(&job, viewer, &Command::Take, directory, now)?;
+                        let Ok((after, change)) =
+                            decide(&job, viewer, &Command::Take, directory, now)
+                        else {
+                            continue;
+                        };
                         let event = Event {
                             position: counters.position + 1,
                             at: now,
@@ -647,12 +652,21 @@ impl Desk for DeskService {
                 .into_iter()
                 .map(|r| (r, None))
                 .collect(),
-            None => change
-                .jobs
-                .iter()
-                .map(|t| (t.reference, Some(t.version)))
-                .collect(),
+            None => {
+                let mut seen = std::collections::HashSet::new();
+                change
+                    .jobs
+                    .iter()
+                    .filter(|t| seen.insert(t.reference))
+                    .map(|t| (t.reference, Some(t.version)))
+                    .collect()
+            }
         };
+        let needle = change
+            .matching
+            .as_ref()
+            .map(|q| q.filter.needle())
+            .unwrap_or_default();
         if targets.is_empty() {
             return Err(DeskError::invalid("jobs", "Select at least one job."));
         }
@@ -669,6 +683,8 @@ impl Desk for DeskService {
                 let directory = &directory;
                 let targets = &targets;
                 let command = &change.command;
+                let change = &change;
+                let needle = needle.as_str();
                 let outcomes = &outcomes;
                 async move {
                     let mut decided = Vec::new();
@@ -690,6 +706,16 @@ impl Desk for DeskService {
                             )));
                             continue;
                         };
+                        // "All that match" is decided on the jobs as they
+                        // are when the change commits, not when it was asked.
+                        if let Some(query) = &change.matching
+                            && !query.holds(viewer, job, needle, now)
+                        {
+                            decided.push(refuse(format!(
+                                "{reference} no longer matches the view; look at it again."
+                            )));
+                            continue;
+                        }
                         if let Some(seen) = seen
                             && *seen != job.version
                         {

@@ -272,8 +272,9 @@ async fn follow(
             },
             change = presence.recv() => match change {
                 Ok(change) => {
-                    let visible = watching == Some(change.reference)
-                        || state.hub.can_see_open(&viewer, change.reference);
+                    let visible = state.hub.can_see_open(&viewer, change.reference)
+                        || (watching == Some(change.reference)
+                            && state.hub.open_job(change.reference).is_none());
                     let message = LiveMessage::Presence {
                         reference: change.reference,
                         watchers: change.watchers.as_ref().clone(),
@@ -294,17 +295,17 @@ async fn follow(
                         tracing::debug!(user.id = %viewer.user.id, "ignored a live message that is not a watch");
                         continue;
                     };
-                    if reference != watching {
-                        let allowed = match reference {
-                            Some(reference) => state.desk.job(&viewer, reference).await.is_ok(),
-                            None => true,
-                        };
-                        if !allowed {
-                            continue;
+                    // Checked on every renewal, so that someone a job was
+                    // taken away from stops showing on it within seconds.
+                    let allowed = match reference {
+                        Some(reference) if state.hub.open_job(reference).is_some() => {
+                            state.hub.can_see_open(&viewer, reference)
                         }
-                        watching = reference;
-                    }
-                    state.hub.watch(connection, &viewer.user, watching, typing);
+                        Some(reference) => state.desk.job(&viewer, reference).await.is_ok(),
+                        None => true,
+                    };
+                    watching = if allowed { reference } else { None };
+                    state.hub.watch(connection, &viewer.user, watching, typing && allowed);
                 }
                 Some(Ok(_)) => {}
             },

@@ -218,6 +218,25 @@ async fn a_bulk_change_reports_each_job_and_leaves_refused_ones_untouched() {
         1,
         "only the open job matching “Bulk t”: {outcomes}"
     );
+    let now_at = lee.get(&format!("/api/v1/jobs/{}", reference(0))).await["version"].clone();
+    let (status, twice) = lee
+        .post(
+            "/api/v1/jobs/bulk",
+            json!({
+                "jobs": [
+                    { "reference": reference(0), "version": now_at },
+                    { "reference": reference(0), "version": now_at },
+                ],
+                "command": { "kind": "comment", "action": "note", "text": "Once" },
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{twice}");
+    assert_eq!(
+        twice.as_array().expect("outcomes").len(),
+        1,
+        "a job selected twice changes once"
+    );
     let (status, body) = desk
         .sign_in("tess")
         .await

@@ -427,7 +427,10 @@ pub fn decide(
             after.category = category.to_owned();
             after.impact = *impact;
             after.urgency = *urgency;
-            after.priority = Priority::from_matrix(*impact, *urgency);
+            // A priority set by hand stands until impact or urgency change.
+            if (*impact, *urgency) != (job.impact, job.urgency) {
+                after.priority = Priority::from_matrix(*impact, *urgency);
+            }
             let mut fields = Vec::new();
             let mut note = |field: &str, from: String, to: String| {
                 if from != to {
@@ -1150,6 +1153,43 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn an_edit_that_leaves_impact_and_urgency_keeps_an_overridden_priority() {
+        let lee = viewer("lee", Role::TeamLead, &["network"]);
+        let (overridden, _) = run(
+            &assigned_to_tess(),
+            &lee,
+            Command::OverridePriority {
+                priority: Priority::P1,
+                reason: "The CEO's laptop".into(),
+            },
+        )
+        .expect("a lead may");
+        let (after, _) = run(
+            &overridden,
+            &tess(),
+            Command::Edit {
+                title: "Fixed typo".into(),
+                description: overridden.description.clone(),
+                category: overridden.category.clone(),
+                impact: overridden.impact,
+                urgency: overridden.urgency,
+            },
+        )
+        .expect("edited");
+        assert_eq!(after.priority, Priority::P1);
+        let refused = run(
+            &assigned_to_tess(),
+            &tess(),
+            Command::OverridePriority {
+                priority: Priority::P1,
+                reason: "Please".into(),
+            },
+        )
+        .expect_err("technicians do not override");
+        assert_eq!(refused.status(), 403);
     }
 
     #[test]

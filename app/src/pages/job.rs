@@ -102,6 +102,9 @@ struct Drafts {
     priority: RwSignal<String>,
     priority_reason: RwSignal<String>,
     editing: RwSignal<bool>,
+    /// The version the edit form was filled from: an edit made over a
+    /// change that arrived meanwhile is refused, not applied over it.
+    edit_version: RwSignal<u64>,
     title: RwSignal<String>,
     description: RwSignal<String>,
     category: RwSignal<String>,
@@ -130,6 +133,7 @@ impl Drafts {
             priority: RwSignal::new("P1".to_owned()),
             priority_reason: text(),
             editing: RwSignal::new(false),
+            edit_version: RwSignal::new(0),
             title: text(),
             description: text(),
             category: text(),
@@ -209,8 +213,21 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
     let refresh = move || -> Reload {
         Box::pin(async move {
             let fresh = load_job(reference.to_string()).await?;
-            job.try_set(fresh.job);
-            history.try_set(fresh.history);
+            // A live event may have landed while the reload was on its way:
+            // keep whichever is newer, and every history entry once.
+            job.try_update(|now| {
+                if fresh.job.version >= now.version {
+                    *now = fresh.job;
+                }
+            });
+            history.try_update(|h| {
+                for entry in fresh.history {
+                    if !h.iter().any(|e| e.position == entry.position) {
+                        h.push(entry);
+                    }
+                }
+                h.sort_by_key(|e| e.position);
+            });
             watchers.try_set(fresh.watchers);
             Ok(fresh.position)
         })
@@ -229,6 +246,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 let Some(after) = after else {
                     return out_of_sight.try_set(true).is_none();
                 };
+                let _ = out_of_sight.try_set(false);
                 let entry = HistoryEntry {
                     position,
                     at,
@@ -265,8 +283,14 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
 
     let send = Action::new(move |(form, command): &(Form, Command)| {
         let form = *form;
+        // Forms that show the job's own values carry the version they were
+        // filled from; the others act on the job as it is on screen.
+        let version = match form {
+            Form::Edit => drafts.edit_version.get_untracked(),
+            _ => job.get_untracked().version,
+        };
         let command = JobCommand {
-            version: job.get_untracked().version,
+            version,
             command: command.clone(),
         };
         async move { (form, change_job(reference.to_string(), command).await) }
@@ -749,6 +773,7 @@ fn EditFields(
 ) -> impl IntoView {
     let start = move |_| {
         let j = job.get_untracked();
+        drafts.edit_version.set(j.version);
         drafts.title.set(j.title);
         drafts.description.set(j.description);
         drafts.category.set(j.category);

@@ -139,7 +139,21 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
             }
         });
         let loaded = rows.with_untracked(|r| r.iter().position(|j| j.reference == reference));
+        // A row loaded by scrolling may already be newer than this event.
+        let newer_on_screen = loaded.is_some_and(|at| {
+            rows.with_untracked(|r| {
+                after
+                    .as_ref()
+                    .is_some_and(|job| r[at].version >= job.version)
+            })
+        });
+        if newer_on_screen {
+            return;
+        }
         let needle = q.filter.needle();
+        let was_in = before
+            .as_ref()
+            .is_some_and(|j| q.holds(&who, j, &needle, at));
         let belongs = after
             .as_ref()
             .is_some_and(|j| q.holds(&who, j, &needle, at));
@@ -149,9 +163,6 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
             let place = rows.with_untracked(|r| {
                 r.partition_point(|row| q.sort.compare(row, &job) == std::cmp::Ordering::Less)
             });
-            let was_in = before
-                .as_ref()
-                .is_some_and(|j| q.holds(&who, j, &needle, at));
             let loaded_all = rows.with_untracked(Vec::len) >= total.get_untracked();
             if !was_in {
                 total.update(|t| *t += 1);
@@ -168,6 +179,10 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
                 // loads it.
                 return;
             }
+        }
+        if loaded.is_none() && was_in && !belongs {
+            // It left from among the rows not loaded (or not shown yet).
+            total.update(|t| *t = t.saturating_sub(1));
         }
         arrived.update(|a| a.retain(|j| j.reference != reference));
         let mut delta = 0;
@@ -255,13 +270,20 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
         loading_more.set(true);
         leptos::task::spawn_local(async move {
             if let Ok(more) = queue(query.get_value(), loaded, PAGE).await {
-                rows.update(|r| {
-                    for job in more.rows {
-                        if !r.iter().any(|j| j.reference == job.reference) {
-                            r.push(job);
+                if more.rows.is_empty() {
+                    // Nothing beyond what is loaded: the total was ahead.
+                    let _ = total.try_set(loaded);
+                } else {
+                    let _ = rows.try_update(|r| {
+                        for job in more.rows {
+                            if !r.iter().any(|j| j.reference == job.reference) {
+                                r.push(job);
+                            }
                         }
-                    }
-                });
+                    });
+                    let _ = total.try_set(more.total);
+                    let _ = counts.try_set(more.counts);
+                }
             }
             let _ = loading_more.try_set(false);
         });
