@@ -41,6 +41,26 @@ pub struct DeskService {
     writer: Mutex<()>,
 }
 
+/// The write and the event of a decided change to an existing job.
+fn replacement(
+    position: u64,
+    at: Timestamp,
+    viewer: &Viewer,
+    change: Change,
+    after: Job,
+    before: Job,
+) -> (Mutation, Event) {
+    let event = Event {
+        position,
+        at,
+        actor: viewer.user.clone(),
+        change,
+        job: after.clone(),
+        before: Some(before),
+    };
+    (Mutation::ReplaceJob(Box::new(after)), event)
+}
+
 /// Logs an internal failure once, with what was being done, and answers with
 /// the generic error that the person sees.
 fn internal(doing: &'static str) -> impl FnOnce(StoreError) -> DeskError {
@@ -453,15 +473,14 @@ impl Desk for DeskService {
                     }
                     let now = Timestamp::now();
                     let (after, change) = decide(&job, viewer, &command.command, directory, now)?;
-                    let event = Event {
-                        position: counters.position + 1,
-                        at: now,
-                        actor: viewer.user.clone(),
+                    Ok(replacement(
+                        counters.position + 1,
+                        now,
+                        viewer,
                         change,
-                        job: after.clone(),
-                        before: Some(job),
-                    };
-                    Ok((Mutation::ReplaceJob(Box::new(after)), event))
+                        after,
+                        job,
+                    ))
                 }
             })
             .await?;
@@ -618,15 +637,14 @@ impl Desk for DeskService {
                         else {
                             continue;
                         };
-                        let event = Event {
-                            position: counters.position + 1,
-                            at: now,
-                            actor: viewer.user.clone(),
+                        return Ok(replacement(
+                            counters.position + 1,
+                            now,
+                            viewer,
                             change,
-                            job: after.clone(),
-                            before: Some(job),
-                        };
-                        return Ok((Mutation::ReplaceJob(Box::new(after)), event));
+                            after,
+                            job,
+                        ));
                     }
                     Err(DeskError::not_found(
                         "Nothing is waiting in your groups' queues: every open job there has someone.",
@@ -730,15 +748,15 @@ impl Desk for DeskService {
                                     reference: *reference,
                                     version: after.version,
                                 });
-                                let event = Event {
-                                    position: counters.position + 1 + changes.len() as u64,
-                                    at: now,
-                                    actor: viewer.user.clone(),
+                                let position = counters.position + 1 + changes.len() as u64;
+                                changes.push(replacement(
+                                    position,
+                                    now,
+                                    viewer,
                                     change,
-                                    job: after.clone(),
-                                    before: Some(job.clone()),
-                                };
-                                changes.push((Mutation::ReplaceJob(Box::new(after)), event));
+                                    after,
+                                    job.clone(),
+                                ));
                             }
                             Err(error) => decided.push(refuse(error.to_string())),
                         }
