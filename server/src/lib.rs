@@ -153,6 +153,60 @@ pub async fn generate(
         .map_err(|e| database(StoreError::Internal(e.to_string())))
 }
 
+/// Adds a person who can sign in (the first admin of a new desk, say). Says
+/// what to fix when a value will not do; adds nothing then.
+pub async fn add_user(
+    config: &Config,
+    username: &str,
+    name: &str,
+    role: &str,
+    groups: &[String],
+    password: &str,
+) -> Result<(), String> {
+    let role: app::domain::Role =
+        serde_json::from_value(serde_json::json!(role)).map_err(|_| {
+            format!("`{role}` is not a role; use front_line, technician, team_lead or admin")
+        })?;
+    let username = username.trim();
+    if username.is_empty()
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err("the user name must be letters, digits, '.', '_' or '-'".into());
+    }
+    if name.trim().is_empty() {
+        return Err("give the person's full name with --name".into());
+    }
+    if password.chars().count() < 10 {
+        return Err("set SWITCHBOARD_NEW_PASSWORD to a password of 10 characters or more".into());
+    }
+    let Opened { store, desk, .. } = open(config).await.map_err(|e| e.to_string())?;
+    let known = store.groups().await.map_err(|e| e.to_string())?;
+    if let Some(unknown) = groups
+        .iter()
+        .find(|g| !known.iter().any(|k| &k.group.id == *g))
+    {
+        let ids: Vec<&str> = known.iter().map(|k| k.group.id.as_str()).collect();
+        return Err(format!(
+            "there is no group `{unknown}`; the groups are {}",
+            ids.join(", ")
+        ));
+    }
+    if store
+        .user(username)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Err(format!("`{username}` exists already"));
+    }
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    desk.create_user(username, name.trim(), role, &groups, password)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Opens the database, upgrades its schema, seeds demo data when asked,
 /// loads the hub from the log and starts serving.
 pub async fn start(config: &Config) -> Result<Running, StartError> {

@@ -65,6 +65,22 @@ enum Tool {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Add a person who can sign in, such as the first admin of a new desk.
+    /// The password is read from SWITCHBOARD_NEW_PASSWORD, never a flag.
+    AddUser {
+        /// The sign-in name.
+        #[arg(long)]
+        username: String,
+        /// The full name shown on jobs.
+        #[arg(long)]
+        name: String,
+        /// front_line, technician, team_lead or admin.
+        #[arg(long)]
+        role: String,
+        /// The ids of their groups, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+    },
 }
 
 fn configure(flags: Flags) -> Result<Config, ConfigError> {
@@ -146,6 +162,27 @@ async fn main() -> ExitCode {
             Err(error) => {
                 tracing::error!(error = %error, "cannot generate jobs");
                 ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Tool::AddUser {
+        username,
+        name,
+        role,
+        groups,
+    }) = tool
+    {
+        let password = std::env::var("SWITCHBOARD_NEW_PASSWORD").unwrap_or_default();
+        return match switchboard::add_user(&config, &username, &name, &role, &groups, &password)
+            .await
+        {
+            Ok(()) => {
+                println!("Added {username} ({role}).");
+                ExitCode::SUCCESS
+            }
+            Err(problem) => {
+                eprintln!("switchboard: cannot add {username}: {problem}");
+                ExitCode::from(2)
             }
         };
     }

@@ -308,3 +308,50 @@ fn rand_suffix() -> u128 {
         .map(|d| d.as_nanos())
         .unwrap_or(0)
 }
+
+#[tokio::test]
+async fn a_new_desk_gets_its_first_admin_from_the_command_line() {
+    let folder = tempfile_dir("first-admin");
+    let url = format!("surrealkv://{}", folder.display());
+    let config = switchboard::config::Config {
+        database_url: url.clone(),
+        ..switchboard::config::Config::default()
+    };
+    let refused = switchboard::add_user(
+        &config,
+        "root",
+        "Rosa Root",
+        "boss",
+        &[],
+        "long enough pass",
+    )
+    .await
+    .expect_err("not a role");
+    assert!(
+        refused.contains("front_line, technician, team_lead or admin"),
+        "{refused}"
+    );
+    let refused = switchboard::add_user(&config, "root", "Rosa Root", "admin", &[], "short")
+        .await
+        .expect_err("too short");
+    assert!(refused.contains("SWITCHBOARD_NEW_PASSWORD"), "{refused}");
+    switchboard::add_user(
+        &config,
+        "root",
+        "Rosa Root",
+        "admin",
+        &[],
+        "long enough pass",
+    )
+    .await
+    .expect("added");
+
+    let desk = Desk::start_with(&url).await;
+    let (status, body) = desk.try_sign_in("root", "long enough pass").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "admin");
+    let (status, _) = desk.try_sign_in("tess", "tess-demo-pass").await;
+    assert_eq!(status, 401, "a desk that had someone gets no demo people");
+    desk.stop().await;
+    let _ = std::fs::remove_dir_all(folder);
+}
