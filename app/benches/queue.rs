@@ -78,6 +78,7 @@ fn main() {
                 view: BuiltInView::MyGroups,
                 filter: QueueFilter::default(),
                 sort: SortKey::Due,
+                columns: Vec::new(),
             },
         ),
         (
@@ -90,6 +91,7 @@ fn main() {
                     ..QueueFilter::default()
                 },
                 sort: SortKey::LastUpdate,
+                columns: Vec::new(),
             },
         ),
     ];

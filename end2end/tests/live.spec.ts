@@ -5,10 +5,10 @@ import * as net from "node:net";
 
 import { expect, test, type Page } from "@playwright/test";
 
-import { signIn } from "./support";
+import { open, signIn } from "./support";
 
 async function logJob(page: Page, title: string) {
-  await page.goto("/jobs/new");
+  await open(page, "/jobs/new");
   await page.getByPlaceholder("Type a name or organisation").fill("Cleo");
   await page.getByRole("button", { name: /Cleo/ }).first().click();
   await expect(page.getByTestId("chosen-client")).toContainText("Cleo");
@@ -24,7 +24,7 @@ async function logJob(page: Page, title: string) {
 
 test("a job logged by the front line appears on a technician's queue without reload", async ({ browser }) => {
   const tess = await signIn(browser, "tess");
-  await tess.goto("/");
+  await open(tess, "/");
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   const loadedAt = await tess.evaluate(() => performance.timeOrigin);
 
@@ -75,7 +75,7 @@ async function startRelay(target: URL): Promise<{ url: string; cut: () => void; 
 test("a technician whose connection drops sees it, then catches up", async ({ browser, baseURL }) => {
   const relay = await startRelay(new URL(baseURL!));
   const tess = await signIn(browser, "tess", relay.url);
-  await tess.goto(`${relay.url}/`);
+  await open(tess, `${relay.url}/`);
   await expect(tess.getByTestId("connection")).toHaveText("Live");
 
   relay.cut();

@@ -4,19 +4,19 @@
 // "take next" hands over the most urgent job.
 import { expect, test } from "@playwright/test";
 
-import { logNetworkJob, signIn } from "./support";
+import { logNetworkJob, open, signIn } from "./support";
 
 test("a lead bulk-reassigns three rows and another queue shows them land", async ({ browser }) => {
   const fran = await signIn(browser, "fran");
   for (const n of [1, 2, 3]) await logNetworkJob(fran, `Bulk mark ${n}`);
 
   const tom = await signIn(browser, "tom");
-  await tom.goto("/?view=all&q=Bulk+mark");
+  await open(tom, "/?view=all&q=Bulk+mark");
   await expect(tom.getByTestId("connection")).toHaveText("Live");
   await expect(tom.getByTestId("total")).toHaveText("0");
 
   const lee = await signIn(browser, "lee");
-  await lee.goto("/?view=all&q=Bulk+mark");
+  await open(lee, "/?view=all&q=Bulk+mark");
   await expect(lee.getByTestId("connection")).toHaveText("Live");
   const rows = lee.locator("tbody tr[data-ref]");
   await expect(rows).toHaveCount(3);
@@ -41,10 +41,13 @@ test("a lead bulk-reassigns three rows and another queue shows them land", async
 
 test("a new job above the rows being read is announced, not pushed in", async ({ browser }) => {
   const tess = await signIn(browser, "tess");
-  await tess.goto("/");
+  await open(tess, "/");
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   const list = tess.locator(".queue-scroll");
   await list.evaluate((el) => (el.scrollTop = 1200));
+  // Rows above the scrolled-to part are no longer rendered: a spacer holds
+  // their place.
+  await expect(tess.locator("tbody tr.spacer").first()).not.toHaveAttribute("style", /height: 0px/);
   const firstShown = await tess.locator("tbody tr[data-ref]").first().getAttribute("data-ref");
 
   const fran = await signIn(browser, "fran");
@@ -73,12 +76,23 @@ test("a new job above the rows being read is announced, not pushed in", async ({
 
 test("take next assigns the most urgent unassigned job and opens it", async ({ browser }) => {
   const tess = await signIn(browser, "tess");
-  await tess.goto("/?view=unassigned");
+  await open(tess, "/?view=unassigned");
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   const before = Number(await tess.getByTestId("count-unassigned").textContent());
   await tess.getByRole("button", { name: "Take next" }).click();
   await expect(tess).toHaveURL(/\/jobs\/J-\d+$/);
   await expect(tess.locator('[data-field="Technician"]')).toHaveText("Tess Network");
-  await tess.goto("/?view=unassigned");
+  await open(tess, "/?view=unassigned");
   await expect(tess.getByTestId("count-unassigned")).toHaveText(String(before - 1));
+});
+
+test("a view shows the columns its address names", async ({ browser }) => {
+  const lee = await signIn(browser, "lee");
+  await open(lee, "/?view=all&cols=title,age");
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  await expect(lee.locator("thead th")).toHaveText(["", "Job", "Title", "Age"]);
+  await lee.getByText("Columns").click();
+  await lee.locator("details.columns").getByLabel("Priority").click();
+  await expect(lee).toHaveURL(/cols=priority,title,age/);
+  await expect(lee.locator("thead th")).toHaveText(["", "Job", "Priority", "Title", "Age"]);
 });

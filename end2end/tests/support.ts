@@ -11,11 +11,18 @@ const names: Record<string, string> = {
   fran: "Fran",
 };
 
+/** Opens `path` and waits until the page is hydrated, so that what the test
+ * does next reaches the app's handlers rather than the bare HTML. */
+export async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await page.locator("body[data-hydrated]").waitFor();
+}
+
 /** Signs `username` in through the sign-in page of a new browser context. */
 export async function signIn(browser: Browser, username: string, origin?: string): Promise<Page> {
   const context = await browser.newContext(origin ? { baseURL: origin } : {});
   const page = await context.newPage();
-  await page.goto("/sign-in");
+  await open(page, "/sign-in");
   await page.getByLabel("User name").fill(username);
   await page.getByLabel("Password").fill(`${username}-demo-pass`);
   await page.getByRole("button", { name: "Sign in" }).click();

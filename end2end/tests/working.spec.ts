@@ -3,17 +3,17 @@
 // changed, and the text being typed stays.
 import { expect, test } from "@playwright/test";
 
-import { logNetworkJob, signIn } from "./support";
+import { logNetworkJob, open, signIn } from "./support";
 
 test("two technicians on one job see each other's presence and actions live", async ({ browser }) => {
   const fran = await signIn(browser, "fran");
   const reference = await logNetworkJob(fran, "Both floors lost the network");
 
   const tess = await signIn(browser, "tess");
-  await tess.goto(`/jobs/${reference}`);
+  await open(tess, `/jobs/${reference}`);
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   const lee = await signIn(browser, "lee");
-  await lee.goto(`/jobs/${reference}`);
+  await open(lee, `/jobs/${reference}`);
   await expect(lee.getByTestId("connection")).toHaveText("Live");
   const loadedAt = await tess.evaluate(() => performance.timeOrigin);
 
@@ -53,12 +53,12 @@ test("a change from a stale view is refused with what changed, and the draft sta
       if (!frozen) ws.send(message);
     });
   });
-  await tess.goto(`/jobs/${reference}`);
+  await open(tess, `/jobs/${reference}`);
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   frozen = true;
 
   const lee = await signIn(browser, "lee");
-  await lee.goto(`/jobs/${reference}`);
+  await open(lee, `/jobs/${reference}`);
   await lee.getByLabel("Text", { exact: true }).fill("Lee was here first");
   await lee.getByRole("button", { name: "Add to the job" }).click();
   await expect(lee.getByTestId("history")).toContainText("Lee was here first");

@@ -310,6 +310,7 @@ mod tests {
                 view,
                 filter: crate::domain::QueueFilter { text: text.into(), ..Default::default() },
                 sort,
+                columns: Vec::new(),
             };
             let needle = query.filter.needle();
             let mut expected: Vec<Job> = index.jobs().filter(|j| query.holds(&tess, j, &needle, now())).cloned().collect();

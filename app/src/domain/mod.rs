@@ -29,7 +29,7 @@ pub use lifecycle::Move;
 pub use people::{GroupWithMembers, Role, UserRef, Viewer};
 pub use presence::Watcher;
 pub use queue::QueueSnapshot;
-pub use views::{BuiltInView, QueueFilter, QueueQuery, SavedView, SortKey};
+pub use views::{BuiltInView, Column, QueueFilter, QueueQuery, SavedView, SortKey};
 
 /// Jobs built for tests of the rules.
 #[cfg(test)]

@@ -296,8 +296,77 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
     }
 }
 
-/// A whole queue question: a view, a filter and an order. It is also what
-/// a page address and a saved view hold.
+/// A column of the queue table besides the reference and the selection box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// P1–P4.
+    Priority,
+    /// The title.
+    Title,
+    /// Lifecycle status.
+    Status,
+    /// Whose move it is.
+    WhoseMove,
+    /// The group.
+    Group,
+    /// The technician.
+    Technician,
+    /// The client and organisation.
+    Client,
+    /// How long ago it was logged.
+    Age,
+    /// Who is on the job now.
+    OnIt,
+}
+
+impl Column {
+    /// Every column, in table order.
+    pub const ALL: [Column; 9] = [
+        Column::Priority,
+        Column::Title,
+        Column::Status,
+        Column::WhoseMove,
+        Column::Group,
+        Column::Technician,
+        Column::Client,
+        Column::Age,
+        Column::OnIt,
+    ];
+
+    /// The header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Priority => "Priority",
+            Column::Title => "Title",
+            Column::Status => "Status",
+            Column::WhoseMove => "Whose move",
+            Column::Group => "Group",
+            Column::Technician => "Technician",
+            Column::Client => "Client",
+            Column::Age => "Age",
+            Column::OnIt => "On it",
+        }
+    }
+
+    /// The name in a page address.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Column::Priority => "priority",
+            Column::Title => "title",
+            Column::Status => "status",
+            Column::WhoseMove => "whose",
+            Column::Group => "group",
+            Column::Technician => "technician",
+            Column::Client => "client",
+            Column::Age => "age",
+            Column::OnIt => "on-it",
+        }
+    }
+}
+
+/// A whole queue question: a view, a filter, an order and the columns
+/// shown. It is also what a page address and a saved view hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueQuery {
     /// The built-in view it starts from.
@@ -308,6 +377,9 @@ pub struct QueueQuery {
     /// The order of its rows.
     #[serde(default)]
     pub sort: SortKey,
+    /// The columns shown, in table order; empty shows them all.
+    #[serde(default)]
+    pub columns: Vec<Column>,
 }
 
 impl Default for QueueQuery {
@@ -316,6 +388,7 @@ impl Default for QueueQuery {
             view: BuiltInView::AllOpen,
             filter: QueueFilter::default(),
             sort: SortKey::Priority,
+            columns: Vec::new(),
         }
     }
 }
@@ -352,6 +425,11 @@ fn priority_from_slug(slug: &str) -> Option<Priority> {
 }
 
 impl QueueQuery {
+    /// Whether the table shows `column`.
+    pub fn shows(&self, column: Column) -> bool {
+        self.columns.is_empty() || self.columns.contains(&column)
+    }
+
     /// Whether `job` is a row of this query for `viewer` at `now`.
     pub fn holds(&self, viewer: &Viewer, job: &Job, needle: &str, now: Timestamp) -> bool {
         self.view.holds(viewer, job, now) && self.filter.keeps(job, needle)
@@ -380,6 +458,9 @@ impl QueueQuery {
         }
         if self.sort != SortKey::Priority {
             pairs.push(("sort", self.sort.slug().to_owned()));
+        }
+        if let Some(columns) = join(&self.columns, |c| c.slug().to_owned()) {
+            pairs.push(("cols", columns));
         }
         pairs
     }
@@ -425,6 +506,12 @@ impl QueueQuery {
                     if let Some(sort) = SortKey::from_slug(value) {
                         query.sort = sort;
                     }
+                }
+                "cols" => {
+                    query.columns = Column::ALL
+                        .into_iter()
+                        .filter(|c| split(value).iter().any(|v| v == c.slug()))
+                        .collect()
                 }
                 _ => {}
             }
@@ -505,6 +592,7 @@ mod tests {
                 ..QueueFilter::default()
             },
             sort: SortKey::Due,
+            columns: vec![Column::Title, Column::Age],
         };
         let pairs = query.to_pairs();
         let back = QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
@@ -578,6 +666,7 @@ mod tests {
                         ..QueueFilter::default()
                     },
                     sort,
+                    columns: Vec::new(),
                 },
             )
     }

@@ -20,9 +20,9 @@ use crate::domain::index::apply_to_page;
 use crate::domain::job::CATEGORIES;
 use crate::domain::views::views_holding;
 use crate::domain::{
-    BuiltInView, BulkChange, BulkOutcome, BulkTarget, Command, DeskError, Directory, Job, JobRef,
-    LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status, ViewCount, Watcher,
-    WhoseMove,
+    BuiltInView, BulkChange, BulkOutcome, BulkTarget, Column, Command, DeskError, Directory, Job,
+    JobRef, LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status, ViewCount,
+    Watcher, WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -74,6 +74,7 @@ pub fn QueuePage() -> impl IntoView {
                 "category",
                 "q",
                 "sort",
+                "cols",
             ]
             .into_iter()
             .filter_map(|k| p.get(k).map(|v| (k.to_owned(), v)))
@@ -396,15 +397,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
                                             } />
                                     </th>
                                     <th>"Job"</th>
-                                    <th>"Priority"</th>
-                                    <th>"Title"</th>
-                                    <th>"Status"</th>
-                                    <th>"Whose move"</th>
-                                    <th>"Group"</th>
-                                    <th>"Technician"</th>
-                                    <th>"Client"</th>
-                                    <th>"Age"</th>
-                                    <th>"On it"</th>
+                                    {Column::ALL.into_iter().filter(|c| query.with_value(|q| q.shows(*c))).map(|c| view! { <th>{c.label()}</th> }).collect_view()}
                                 </tr>
                             </thead>
                             <tbody>
@@ -417,7 +410,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
                                     key=|(n, job)| (*n, job.reference, job.version)
                                     let:row
                                 >
-                                    <QueueRow index=row.0 job=row.1 now presence me=viewer.with_value(|v| v.user.id.clone()) selected all_matching cursor toggle />
+                                    <QueueRow index=row.0 job=row.1 now presence me=viewer.with_value(|v| v.user.id.clone()) selected all_matching cursor toggle query />
                                 </For>
                                 <tr class="spacer" style:height=move || {
                                     let (_, end, len) = window();
@@ -633,6 +626,29 @@ fn Filters(
             </select>
             <button type="submit" class="secondary">"Search"</button>
             <a class="small" href=address(&QueueQuery { view: q.view, ..QueueQuery::default() })>"Clear"</a>
+            <details class="columns">
+                <summary>"Columns"</summary>
+                {Column::ALL.into_iter().map(|column| view! {
+                    <label>
+                        <input type="checkbox" prop:checked=query.with_value(|q| q.shows(column)) on:change=move |_| {
+                            go(Box::new(move |q| {
+                                let mut shown: Vec<Column> = Column::ALL.into_iter().filter(|c| q.shows(*c)).collect();
+                                if shown.contains(&column) {
+                                    shown.retain(|c| *c != column);
+                                } else {
+                                    shown.push(column);
+                                }
+                                q.columns = if shown.len() == Column::ALL.len() {
+                                    Vec::new()
+                                } else {
+                                    Column::ALL.into_iter().filter(|c| shown.contains(c)).collect()
+                                };
+                            }));
+                        } />
+                        {column.label()}
+                    </label>
+                }).collect_view()}
+            </details>
             <span class="save-view">
                 <input name="view-name" aria-label="Name for this view" placeholder="Name this view"
                     prop:value=move || naming.get() on:input=move |ev| naming.set(event_target_value(&ev)) />
@@ -831,7 +847,9 @@ fn QueueRow(
     all_matching: RwSignal<bool>,
     cursor: RwSignal<usize>,
     toggle: impl Fn(JobRef, usize, bool) + Copy + Send + Sync + 'static,
+    query: StoredValue<QueueQuery>,
 ) -> impl IntoView {
+    let shows = move |column: Column| query.with_value(|q| q.shows(column));
     let reference = job.reference;
     let priority = job.priority.to_string();
     let created = job.created_at;
@@ -846,21 +864,23 @@ fn QueueRow(
                     on:click=move |ev| toggle(reference, index, ev.shift_key()) />
             </td>
             <td class="ref"><a href=format!("/jobs/{reference}")>{reference.to_string()}</a></td>
-            <td><span class="badge">{priority}</span></td>
-            <td class="title"><a href=format!("/jobs/{reference}")>{job.title}</a></td>
-            <td>{job.status.label()}</td>
-            <td class="whose" data-testid="whose-move">{whose.label()}</td>
-            <td>{job.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</td>
-            <td>{job.technician.map(|t| t.name).unwrap_or_else(|| "—".into())}</td>
-            <td>{job.client.name} <span class="muted">" · " {job.client.organisation}</span></td>
-            <td class="age">{move || age(created, now.get())}</td>
-            <td class="on-it">
-                {move || presence.with(|map| {
-                    map.get(&reference).cloned().unwrap_or_default().into_iter()
-                        .map(|w| view! { <Avatar watcher=w /> })
-                        .collect_view()
-                })}
-            </td>
+            {shows(Column::Priority).then(|| view! { <td><span class="badge">{priority}</span></td> })}
+            {shows(Column::Title).then(|| view! { <td class="title"><a href=format!("/jobs/{reference}")>{job.title}</a></td> })}
+            {shows(Column::Status).then(|| view! { <td>{job.status.label()}</td> })}
+            {shows(Column::WhoseMove).then(|| view! { <td class="whose" data-testid="whose-move">{whose.label()}</td> })}
+            {shows(Column::Group).then(|| view! { <td>{job.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</td> })}
+            {shows(Column::Technician).then(|| view! { <td>{job.technician.map(|t| t.name).unwrap_or_else(|| "—".into())}</td> })}
+            {shows(Column::Client).then(|| view! { <td>{job.client.name} <span class="muted">" · " {job.client.organisation}</span></td> })}
+            {shows(Column::Age).then(|| view! { <td class="age">{move || age(created, now.get())}</td> })}
+            {shows(Column::OnIt).then(|| view! {
+                <td class="on-it">
+                    {move || presence.with(|map| {
+                        map.get(&reference).cloned().unwrap_or_default().into_iter()
+                            .map(|w| view! { <Avatar watcher=w /> })
+                            .collect_view()
+                    })}
+                </td>
+            })}
         </tr>
     }
     .into_any()
