@@ -14,7 +14,9 @@ use app::{App, shell};
 use axum::Json;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, FromRef, MatchedPath, Path, Query, Request, State};
+use axum::extract::{
+    ConnectInfo, FromRef, FromRequestParts, MatchedPath, Path, Query, Request, State,
+};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -381,49 +383,45 @@ async fn rest_sign_out(State(state): State<AppState>, headers: HeaderMap) -> Res
     response
 }
 
-async fn rest_log_job(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Json(job): Json<NewJob>,
-) -> Response {
-    answer(
-        async {
-            state
-                .desk
-                .log_job(&signed_in(&state.desk, &headers).await?, job)
-                .await
-        }
-        .await,
-    )
+/// The person a REST request is made for, from its session cookie; a
+/// request without a live session is answered 401 before the handler runs.
+struct SignedIn(Viewer);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        signed_in(&state.desk, &parts.headers)
+            .await
+            .map(SignedIn)
+            .map_err(|error| error_response(&error))
+    }
 }
 
-async fn rest_open_queue(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    answer(
-        async {
-            state
-                .desk
-                .open_queue(&signed_in(&state.desk, &headers).await?)
-                .await
-        }
-        .await,
-    )
+async fn rest_log_job(
+    State(state): State<AppState>,
+    SignedIn(viewer): SignedIn,
+    Json(job): Json<NewJob>,
+) -> Response {
+    answer(state.desk.log_job(&viewer, job).await)
+}
+
+async fn rest_open_queue(State(state): State<AppState>, SignedIn(viewer): SignedIn) -> Response {
+    answer(state.desk.open_queue(&viewer).await)
 }
 
 async fn rest_job(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(reference): Path<String>,
 ) -> Response {
-    answer(
-        async {
-            let reference = JobRef::from_request(&reference)?;
-            state
-                .desk
-                .job(&signed_in(&state.desk, &headers).await?, reference)
-                .await
-        }
-        .await,
-    )
+    answer(match JobRef::from_request(&reference) {
+        Ok(reference) => state.desk.job(&viewer, reference).await,
+        Err(error) => Err(error),
+    })
 }
 
 #[derive(Deserialize)]
@@ -433,7 +431,7 @@ struct Take {
 
 async fn rest_take_job(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(reference): Path<String>,
     Json(take): Json<Take>,
 ) -> Response {
@@ -441,49 +439,39 @@ async fn rest_take_job(
         version: take.version,
         command: Command::Take,
     };
-    change_job(&state, &headers, &reference, command).await
+    change_job(&state, &viewer, &reference, command).await
 }
 
 async fn rest_change_job(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(reference): Path<String>,
     Json(command): Json<JobCommand>,
 ) -> Response {
-    change_job(&state, &headers, &reference, command).await
+    change_job(&state, &viewer, &reference, command).await
 }
 
 async fn change_job(
     state: &AppState,
-    headers: &HeaderMap,
+    viewer: &Viewer,
     reference: &str,
     command: JobCommand,
 ) -> Response {
-    answer(
-        async {
-            let reference = JobRef::from_request(reference)?;
-            let viewer = signed_in(&state.desk, headers).await?;
-            state.desk.change_job(&viewer, reference, command).await
-        }
-        .await,
-    )
+    answer(match JobRef::from_request(reference) {
+        Ok(reference) => state.desk.change_job(viewer, reference, command).await,
+        Err(error) => Err(error),
+    })
 }
 
 async fn rest_job_snapshot(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(reference): Path<String>,
 ) -> Response {
-    answer(
-        async {
-            let reference = JobRef::from_request(&reference)?;
-            state
-                .desk
-                .job_snapshot(&signed_in(&state.desk, &headers).await?, reference)
-                .await
-        }
-        .await,
-    )
+    answer(match JobRef::from_request(&reference) {
+        Ok(reference) => state.desk.job_snapshot(&viewer, reference).await,
+        Err(error) => Err(error),
+    })
 }
 
 #[derive(Deserialize)]
@@ -496,27 +484,14 @@ struct Page {
 /// the page address's query, as the queue page writes it.
 async fn rest_queue(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Query(page): Query<Page>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Response {
     let pairs: Vec<(String, String)> = raw.as_deref().map(query_pairs).unwrap_or_default();
     let query = QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    answer(
-        async {
-            let viewer = signed_in(&state.desk, &headers).await?;
-            state
-                .desk
-                .queue(
-                    &viewer,
-                    query,
-                    page.offset.unwrap_or(0),
-                    page.limit.unwrap_or(50),
-                )
-                .await
-        }
-        .await,
-    )
+    let (offset, limit) = (page.offset.unwrap_or(0), page.limit.unwrap_or(50));
+    answer(state.desk.queue(&viewer, query, offset, limit).await)
 }
 
 /// The `name=value` pairs of a query string, decoded.
@@ -528,71 +503,39 @@ fn query_pairs(raw: &str) -> Vec<(String, String)> {
 
 async fn rest_save_view(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(name): Path<String>,
     Json(query): Json<QueueQuery>,
 ) -> Response {
-    answer(
-        async {
-            let viewer = signed_in(&state.desk, &headers).await?;
-            state.desk.save_view(&viewer, name, query).await
-        }
-        .await,
-    )
+    answer(state.desk.save_view(&viewer, name, query).await)
 }
 
 async fn rest_delete_view(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Path(name): Path<String>,
 ) -> Response {
-    answer(
-        async {
-            let viewer = signed_in(&state.desk, &headers).await?;
-            state.desk.delete_view(&viewer, name).await
-        }
-        .await,
-    )
+    answer(state.desk.delete_view(&viewer, name).await)
 }
 
-async fn rest_take_next(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    answer(
-        async {
-            let viewer = signed_in(&state.desk, &headers).await?;
-            state.desk.take_next(&viewer).await
-        }
-        .await,
-    )
+async fn rest_take_next(State(state): State<AppState>, SignedIn(viewer): SignedIn) -> Response {
+    answer(state.desk.take_next(&viewer).await)
 }
 
 async fn rest_bulk_change(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Json(change): Json<BulkChange>,
 ) -> Response {
-    answer(
-        async {
-            let viewer = signed_in(&state.desk, &headers).await?;
-            state.desk.bulk_change(&viewer, change).await
-        }
-        .await,
-    )
+    answer(state.desk.bulk_change(&viewer, change).await)
 }
 
 async fn rest_set_resolution_codes(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(viewer): SignedIn,
     Json(codes): Json<Vec<String>>,
 ) -> Response {
-    answer(
-        async {
-            state
-                .desk
-                .set_resolution_codes(&signed_in(&state.desk, &headers).await?, codes)
-                .await
-        }
-        .await,
-    )
+    answer(state.desk.set_resolution_codes(&viewer, codes).await)
 }
 
 #[cfg(test)]
