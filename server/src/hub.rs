@@ -241,9 +241,9 @@ impl Hub {
 
     /// The references of every job `query` holds for `viewer` now, in order.
     pub fn matching(&self, viewer: &Viewer, query: &QueueQuery, limit: usize) -> Vec<JobRef> {
-        let state = self.lock();
-        let (_, rows) = state.index.query(viewer, query, 0, limit, Timestamp::now());
-        rows.into_iter().map(|job| job.reference).collect()
+        self.lock()
+            .index
+            .references(viewer, query, limit, Timestamp::now())
     }
 
     /// Forgets resolved jobs that left "Recently resolved".

@@ -140,9 +140,10 @@ impl QueueIndex {
         self.entries.iter().map(|e| &e.job)
     }
 
-    /// The rows `offset..offset + limit` of `query` for `viewer`, the total,
-    /// and every built-in view's count, in one pass over the index. Only the
-    /// rows of the page are put in full order and copied out.
+    /// The rows `offset..offset + limit` of `query` for `viewer` (at most
+    /// [`PAGE_MAX`]), the total, and every built-in view's count, in one pass
+    /// over the index. Only the rows of the page are put in full order and
+    /// copied out.
     pub fn page(
         &self,
         viewer: &Viewer,
@@ -151,9 +152,46 @@ impl QueueIndex {
         limit: usize,
         now: Timestamp,
     ) -> (usize, Vec<Job>, Vec<ViewCount>) {
+        let mut counts = [0usize; BuiltInView::ALL.len()];
+        let rows = self.scan(viewer, query, now, &mut counts);
+        let total = rows.len();
+        let counts = BuiltInView::ALL
+            .into_iter()
+            .zip(counts)
+            .map(|(view, count)| ViewCount { view, count })
+            .collect();
+        let page = ordered(rows, query, offset, limit.min(PAGE_MAX));
+        (total, page.into_iter().cloned().collect(), counts)
+    }
+
+    /// The references of the first `limit` rows of `query` for `viewer`, in
+    /// order, with no cap: what a bulk change over "all that match" acts on.
+    pub fn references(
+        &self,
+        viewer: &Viewer,
+        query: &QueueQuery,
+        limit: usize,
+        now: Timestamp,
+    ) -> Vec<JobRef> {
+        let mut counts = [0usize; BuiltInView::ALL.len()];
+        let rows = self.scan(viewer, query, now, &mut counts);
+        ordered(rows, query, 0, limit)
+            .into_iter()
+            .map(|job| job.reference)
+            .collect()
+    }
+
+    /// Every job `query` holds for `viewer`, in no order, counting on the way
+    /// how many jobs each built-in view holds.
+    fn scan(
+        &self,
+        viewer: &Viewer,
+        query: &QueueQuery,
+        now: Timestamp,
+        counts: &mut [usize; BuiltInView::ALL.len()],
+    ) -> Vec<&Job> {
         let needle = query.filter.needle();
         let unfiltered = query.filter.is_empty();
-        let mut counts = [0usize; BuiltInView::ALL.len()];
         let mut rows: Vec<&Job> = Vec::new();
         for entry in &self.entries {
             let job = &entry.job;
@@ -169,46 +207,7 @@ impl QueueIndex {
                 rows.push(job);
             }
         }
-        let total = rows.len();
-        let counts = BuiltInView::ALL
-            .into_iter()
-            .zip(counts)
-            .map(|(view, count)| ViewCount { view, count })
-            .collect();
-        (total, first_rows(rows, query, offset, limit), counts)
-    }
-
-    /// The rows `offset..offset + limit` of `query` for `viewer`, and the
-    /// total, without the counts.
-    pub fn query(
-        &self,
-        viewer: &Viewer,
-        query: &QueueQuery,
-        offset: usize,
-        limit: usize,
-        now: Timestamp,
-    ) -> (usize, Vec<Job>) {
-        let needle = query.filter.needle();
-        let rows: Vec<&Job> = self
-            .jobs()
-            .filter(|j| query.holds(viewer, j, &needle, now))
-            .collect();
-        (rows.len(), first_rows(rows, query, offset, limit))
-    }
-
-    /// How many jobs each built-in view holds for `viewer`, in one pass.
-    pub fn counts(&self, viewer: &Viewer, now: Timestamp) -> Vec<ViewCount> {
-        let mut counts = [0usize; BuiltInView::ALL.len()];
-        for job in self.jobs() {
-            for (count, held) in counts.iter_mut().zip(views_holding(viewer, job, now)) {
-                *count += usize::from(held);
-            }
-        }
-        BuiltInView::ALL
-            .into_iter()
-            .zip(counts)
-            .map(|(view, count)| ViewCount { view, count })
-            .collect()
+        rows
     }
 
     /// The most urgent open job nobody has in `viewer`'s groups that they may
@@ -227,11 +226,16 @@ impl QueueIndex {
     }
 }
 
-/// Puts the rows `offset..offset + limit` of `rows` in `query`'s order and
-/// copies them out, ordering only as much as the page needs.
-fn first_rows(mut rows: Vec<&Job>, query: &QueueQuery, offset: usize, limit: usize) -> Vec<Job> {
+/// The rows `offset..offset + limit` of `rows` in `query`'s order, ordering
+/// only as much as that needs.
+fn ordered<'a>(
+    mut rows: Vec<&'a Job>,
+    query: &QueueQuery,
+    offset: usize,
+    limit: usize,
+) -> Vec<&'a Job> {
     let total = rows.len();
-    let end = offset.saturating_add(limit.min(PAGE_MAX)).min(total);
+    let end = offset.saturating_add(limit).min(total);
     if offset >= end {
         return Vec::new();
     }
@@ -241,7 +245,7 @@ fn first_rows(mut rows: Vec<&Job>, query: &QueueQuery, offset: usize, limit: usi
         rows.truncate(end);
     }
     rows.sort_unstable_by(order);
-    rows[offset..end].iter().map(|j| (*j).clone()).collect()
+    rows.drain(offset..).collect()
 }
 
 /// Applies a pushed change to the rows of a loaded page: the job replaces
@@ -334,15 +338,28 @@ mod tests {
         let index = QueueIndex::new(jobs.clone(), now());
         let tess = viewer("tess", Role::Technician, &["network"]);
         let query = QueueQuery::default();
-        let (total, all) = index.query(&tess, &query, 0, PAGE_MAX, now());
+        let (total, all, _) = index.page(&tess, &query, 0, PAGE_MAX, now());
         assert_eq!(total, 300);
         let mut expected = jobs;
         expected.sort_by(|a, b| query.sort.compare(a, b));
         assert_eq!(all, expected);
-        let (_, page) = index.query(&tess, &query, 40, 25, now());
+        let (_, page, _) = index.page(&tess, &query, 40, 25, now());
         assert_eq!(page, expected[40..65]);
-        let (_, past_the_end) = index.query(&tess, &query, 400, 25, now());
+        let (_, past_the_end, _) = index.page(&tess, &query, 400, 25, now());
         assert!(past_the_end.is_empty());
+    }
+
+    #[test]
+    fn all_that_match_is_not_cut_to_a_page() {
+        let jobs: Vec<Job> = (0..(PAGE_MAX as u64 + 100))
+            .map(|n| job(n, 1, 10))
+            .collect();
+        let index = QueueIndex::new(jobs, now());
+        let tess = viewer("tess", Role::Technician, &["network"]);
+        let all = index.references(&tess, &QueueQuery::default(), 5_001, now());
+        assert_eq!(all.len(), PAGE_MAX + 100);
+        let (_, page, _) = index.page(&tess, &QueueQuery::default(), 0, 5_001, now());
+        assert_eq!(page.len(), PAGE_MAX, "a page is capped");
     }
 
     #[test]
@@ -363,7 +380,7 @@ mod tests {
         let index = QueueIndex::new([mine, resolved, long_gone, job(4, 1, 10)], now());
         assert_eq!(index.len(), 3, "old closed jobs are not kept");
         let tess = viewer("tess", Role::Technician, &["network"]);
-        let counts = index.counts(&tess, now());
+        let (_, _, counts) = index.page(&tess, &QueueQuery::default(), 0, 1, now());
         let count = |v: BuiltInView| counts.iter().find(|c| c.view == v).expect("view").count;
         assert_eq!(count(BuiltInView::AllOpen), 2);
         assert_eq!(count(BuiltInView::MyJobs), 1);
