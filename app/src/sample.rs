@@ -167,6 +167,7 @@ impl SampleJobs {
             escalation: None,
             last_touch: None,
             minutes_spent: 0,
+            links: Vec::new(),
         }
     }
 }

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
-use app::domain::command::{BULK_MAX, decide};
+use app::domain::command::{BULK_MAX, decide, decide_link, mirror_links};
 use app::domain::views::SAVED_NAME_MAX;
 use app::domain::{
     BulkChange, BulkOutcome, Change, ClientRef, Command, DeskError, Directory, Event,
-    GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, NewJob, QueuePage,
-    QueueQuery, QueueSnapshot, Role, SavedView, Viewer,
+    GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, LinkedJob, NewJob,
+    QueuePage, QueueQuery, QueueSnapshot, Role, SavedView, Viewer,
 };
 use jiff::Timestamp;
 use tokio::sync::Mutex;
@@ -234,6 +234,34 @@ impl DeskService {
             })
     }
 
+    /// The other job of a link command. A new link needs a job the person
+    /// can see; a link is removed even from a job that has since moved out
+    /// of their sight, so that nobody is stuck with it.
+    async fn linked_job(
+        &self,
+        viewer: &Viewer,
+        command: &Command,
+        other: JobRef,
+    ) -> Result<Job, DeskError> {
+        let unseen = || {
+            DeskError::invalid(
+                "other",
+                format!("There is no job {other} that you can see."),
+            )
+        };
+        let job = self
+            .store
+            .job(other)
+            .await
+            .map_err(internal("reading a linked job"))?
+            .ok_or_else(unseen)?;
+        match command {
+            Command::Unlink { .. } => Ok(job),
+            _ if viewer.can_see(&job) => Ok(job),
+            _ => Err(unseen()),
+        }
+    }
+
     /// The refusal for a change made from version `seen` of `job`: who
     /// changed what since.
     async fn conflict(&self, job: &Job, seen: u64) -> DeskError {
@@ -440,6 +468,7 @@ impl Desk for DeskService {
                     escalation: None,
                     last_touch: None,
                     minutes_spent: 0,
+                    links: Vec::new(),
                 };
                 let event = Event {
                     position: counters.position + 1,
@@ -462,8 +491,8 @@ impl Desk for DeskService {
         command: JobCommand,
     ) -> Result<Job, DeskError> {
         let directory = self.directory(viewer).await?;
-        let event = self
-            .commit(|counters| {
+        let events = self
+            .commit_all(|counters| {
                 let directory = &directory;
                 let command = &command;
                 async move {
@@ -472,19 +501,44 @@ impl Desk for DeskService {
                         return Err(self.conflict(&job, command.version).await);
                     }
                     let now = Timestamp::now();
+                    if let Some(other) = command.command.other_job() {
+                        let other = self.linked_job(viewer, &command.command, other).await?;
+                        let (after, change, mirrored) =
+                            decide_link(&job, &other, viewer, &command.command, now)?;
+                        let removed = matches!(command.command, Command::Unlink { .. });
+                        let (other_after, other_change) =
+                            mirror_links(&other, vec![mirrored], removed, viewer, now);
+                        let position = counters.position + 1;
+                        return Ok(vec![
+                            replacement(position, now, viewer, change, after, job),
+                            replacement(
+                                position + 1,
+                                now,
+                                viewer,
+                                other_change,
+                                other_after,
+                                other,
+                            ),
+                        ]);
+                    }
                     let (after, change) = decide(&job, viewer, &command.command, directory, now)?;
-                    Ok(replacement(
+                    Ok(vec![replacement(
                         counters.position + 1,
                         now,
                         viewer,
                         change,
                         after,
                         job,
-                    ))
+                    )])
                 }
             })
             .await?;
-        Ok(event.job)
+        // The job asked about comes first; a link's other side follows it.
+        events
+            .into_iter()
+            .next()
+            .map(|event| event.job)
+            .ok_or(DeskError::Unavailable)
     }
 
     async fn job(&self, viewer: &Viewer, reference: JobRef) -> Result<Job, DeskError> {
@@ -509,6 +563,15 @@ impl Desk for DeskService {
             .iter()
             .map(HistoryEntry::from)
             .collect();
+        let linked = self
+            .store
+            .jobs(job.links.iter().map(|l| l.other))
+            .await
+            .map_err(internal("reading linked jobs"))?
+            .values()
+            .filter(|other| viewer.can_see(other))
+            .map(LinkedJob::from)
+            .collect();
         Ok(JobSnapshot {
             viewer: viewer.clone(),
             position,
@@ -516,6 +579,7 @@ impl Desk for DeskService {
             history,
             directory,
             watchers: self.hub.watchers(reference),
+            linked,
         })
     }
 
@@ -713,6 +777,16 @@ impl Desk for DeskService {
                         .jobs(targets.iter().map(|(r, _)| *r))
                         .await
                         .map_err(internal("reading jobs for a bulk change"))?;
+                    // Linking many jobs to one: that job as the links leave
+                    // it so far, and the links it gains or loses.
+                    let mut linked = match command.other_job() {
+                        Some(other) => {
+                            let before = self.linked_job(viewer, command, other).await?;
+                            Some((before.clone(), before, Vec::new()))
+                        }
+                        None => None,
+                    };
+                    let removed = matches!(command, Command::Unlink { .. });
                     for (reference, seen) in targets {
                         let refuse = |reason: String| BulkOutcome::Refused {
                             reference: *reference,
@@ -742,7 +816,22 @@ impl Desk for DeskService {
                             )));
                             continue;
                         }
-                        match decide(job, viewer, command, directory, now) {
+                        let decided_one = match &mut linked {
+                            Some((_, other, mirrored)) => decide_link(
+                                job, other, viewer, command, now,
+                            )
+                            .map(|(after, change, link)| {
+                                if removed {
+                                    other.links.retain(|l| l.other != link.other);
+                                } else {
+                                    other.links.push(link);
+                                }
+                                mirrored.push(link);
+                                (after, change)
+                            }),
+                            None => decide(job, viewer, command, directory, now),
+                        };
+                        match decided_one {
                             Ok((after, change)) => {
                                 decided.push(BulkOutcome::Done {
                                     reference: *reference,
@@ -760,6 +849,13 @@ impl Desk for DeskService {
                             }
                             Err(error) => decided.push(refuse(error.to_string())),
                         }
+                    }
+                    if let Some((before, _, mirrored)) = linked
+                        && !mirrored.is_empty()
+                    {
+                        let (after, change) = mirror_links(&before, mirrored, removed, viewer, now);
+                        let position = counters.position + 1 + changes.len() as u64;
+                        changes.push(replacement(position, now, viewer, change, after, before));
                     }
                     *outcomes.lock().unwrap_or_else(|p| p.into_inner()) = decided;
                     Ok(changes)

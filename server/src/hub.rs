@@ -376,6 +376,7 @@ mod tests {
             escalation: None,
             last_touch: None,
             minutes_spent: 0,
+            links: Vec::new(),
         };
         Event {
             position,

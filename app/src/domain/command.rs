@@ -16,6 +16,7 @@ use super::job::{
     Priority, Resolution, Status, TITLE_MAX, Task, Touch, TouchSource, Urgency,
 };
 use super::lifecycle::{self, Move};
+use super::links::{self, Link, LinkKind};
 use super::people::{GroupWithMembers, Role, UserRef, Viewer};
 
 /// The longest note, reply or reason accepted, in characters.
@@ -124,6 +125,29 @@ pub enum Command {
         /// Done or not.
         done: bool,
     },
+    /// Link this job to another; the other job keeps the link too.
+    Link {
+        /// How this job relates to the other.
+        link: LinkKind,
+        /// The other job.
+        other: JobRef,
+    },
+    /// Remove the link between this job and another, on both.
+    Unlink {
+        /// The other job.
+        other: JobRef,
+    },
+}
+
+impl Command {
+    /// The second job this command changes, for commands that change two:
+    /// it is decided with [`decide_link`], not [`decide`].
+    pub fn other_job(&self) -> Option<JobRef> {
+        match self {
+            Command::Link { other, .. } | Command::Unlink { other } => Some(*other),
+            _ => None,
+        }
+    }
 }
 
 /// A command with the version of the job it was made from.
@@ -680,14 +704,103 @@ pub fn decide(
                 done: *done,
             }
         }
+        Command::Link { .. } | Command::Unlink { .. } => {
+            return Err(DeskError::invalid(
+                "other",
+                "Name the other job to link: this change is decided on both jobs together.",
+            ));
+        }
     };
-    after.version = job.version + 1;
+    stamp(&mut after, job.version, viewer, now);
+    Ok((after, change))
+}
+
+/// Marks `after` as changed by `viewer` at `now`, one version past `version`.
+fn stamp(after: &mut Job, version: u64, viewer: &Viewer, now: Timestamp) {
+    after.version = version + 1;
     after.updated_at = now;
     after.last_touch = Some(Touch {
         by: viewer.user.clone(),
         source: TouchSource::Desk,
     });
-    Ok((after, change))
+}
+
+/// Decides a [`Command::Link`] or [`Command::Unlink`] on `job`, whose other
+/// job is `other` as it is now: `job` after the change, its change, and the
+/// link that `other` gains or loses with it (see [`mirror_links`]). The
+/// caller has checked that the viewer may see `job`, and for a new link
+/// `other` too, and that `job` is at the version they saw.
+pub fn decide_link(
+    job: &Job,
+    other: &Job,
+    viewer: &Viewer,
+    command: &Command,
+    now: Timestamp,
+) -> Result<(Job, Change, Link), DeskError> {
+    second_line(viewer, "link jobs")?;
+    let mut after = job.clone();
+    let (change, mirrored) = match command {
+        Command::Link { link, other: _ } => {
+            not_closed(job, "link it")?;
+            links::check_link(job, other, *link)?;
+            let link = Link {
+                kind: *link,
+                other: other.reference,
+            };
+            after.links.push(link);
+            (
+                Change::Linked { links: vec![link] },
+                link.seen_from_other(job.reference),
+            )
+        }
+        Command::Unlink { other: _ } => {
+            not_closed(job, "change its links")?;
+            let Some(link) = job.link_to(other.reference) else {
+                return Err(DeskError::invalid(
+                    "other",
+                    format!("{} is not linked to {}.", job.reference, other.reference),
+                ));
+            };
+            after.links.retain(|l| l.other != other.reference);
+            (
+                Change::Unlinked { links: vec![link] },
+                link.seen_from_other(job.reference),
+            )
+        }
+        _ => {
+            return Err(DeskError::invalid(
+                "other",
+                "Only linking and unlinking concern a second job.",
+            ));
+        }
+    };
+    stamp(&mut after, job.version, viewer, now);
+    Ok((after, change, mirrored))
+}
+
+/// The other job's side of links made (or, when `removed`, undone) from one
+/// or many jobs at once: the job after, and its one change that lists them.
+pub fn mirror_links(
+    other: &Job,
+    mirrored: Vec<Link>,
+    removed: bool,
+    viewer: &Viewer,
+    now: Timestamp,
+) -> (Job, Change) {
+    let mut after = other.clone();
+    let change = if removed {
+        let (gone, kept) = after
+            .links
+            .iter()
+            .partition(|l| mirrored.iter().any(|m| m.other == l.other));
+        after.links = kept;
+        Change::Unlinked { links: gone }
+    } else {
+        after.links.extend(mirrored.iter().copied());
+        Change::Linked { links: mirrored }
+    };
+    stamp(&mut after, other.version, viewer, now);
+    (after, change)
 }
 
 fn task_mut(job: &mut Job, id: u32) -> Result<&mut Task, DeskError> {
@@ -1305,5 +1418,98 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn link(j: &Job, other: &Job, kind: LinkKind) -> Result<(Job, Change, Link), DeskError> {
+        let command = Command::Link {
+            link: kind,
+            other: other.reference,
+        };
+        decide_link(j, other, &tess(), &command, now())
+    }
+
+    #[test]
+    fn a_link_is_kept_on_both_jobs_and_undone_on_both() {
+        let (child, parent) = (assigned_to_tess(), job(2, 0, 10));
+        let (child_after, change, mirrored) =
+            link(&child, &parent, LinkKind::ChildOf).expect("allowed");
+        assert_eq!(child_after.version, child.version + 1);
+        assert_eq!(
+            child_after.link_to(parent.reference).map(|l| l.kind),
+            Some(LinkKind::ChildOf)
+        );
+        assert_eq!(
+            change.describe(&person("tess")),
+            "Tess linked the job: child of J-1003"
+        );
+        assert_eq!(
+            mirrored,
+            Link {
+                kind: LinkKind::ParentOf,
+                other: child.reference
+            }
+        );
+        let (parent_after, parent_change) =
+            mirror_links(&parent, vec![mirrored], false, &tess(), now());
+        assert_eq!(parent_after.version, parent.version + 1);
+        assert_eq!(parent_after.links, vec![mirrored]);
+        assert_eq!(parent_change.name(), "linked");
+
+        let unlink = Command::Unlink {
+            other: parent.reference,
+        };
+        let (child_done, change, mirrored) =
+            decide_link(&child_after, &parent_after, &tess(), &unlink, now()).expect("allowed");
+        assert!(child_done.links.is_empty());
+        assert_eq!(
+            change.describe(&person("tess")),
+            "Tess removed the link: child of J-1003"
+        );
+        let (parent_done, _) = mirror_links(&parent_after, vec![mirrored], true, &tess(), now());
+        assert!(parent_done.links.is_empty());
+        // Unlinking what is not linked says so.
+        let error = decide_link(&child_done, &parent_done, &tess(), &unlink, now()).unwrap_err();
+        assert!(
+            error.to_string().contains("is not linked to J-1003"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn links_are_for_the_second_line_on_jobs_that_are_not_closed() {
+        let (a, b) = (job(1, 1, 0), job(2, 1, 0));
+        let command = Command::Link {
+            link: LinkKind::Related,
+            other: b.reference,
+        };
+        let front = viewer("fran", Role::FrontLine, &[]);
+        assert!(matches!(
+            decide_link(&a, &b, &front, &command, now()),
+            Err(DeskError::Forbidden { .. })
+        ));
+        let mut closed = a.clone();
+        closed.status = Status::Closed;
+        let error = link(&closed, &b, LinkKind::Related).unwrap_err();
+        assert!(error.to_string().contains("reopen it before you link it"));
+        // Linking goes through decide_link only.
+        assert!(run(&a, &tess(), command).is_err());
+    }
+
+    #[test]
+    fn many_links_to_one_job_are_one_change_there() {
+        let parent = job(1, 0, 0);
+        let mirrored: Vec<Link> = (2..10)
+            .map(|n| Link {
+                kind: LinkKind::ParentOf,
+                other: JobRef(JobRef::FIRST + n),
+            })
+            .collect();
+        let (after, change) = mirror_links(&parent, mirrored.clone(), false, &tess(), now());
+        assert_eq!(after.links, mirrored);
+        assert_eq!(after.version, parent.version + 1);
+        assert_eq!(
+            change.describe(&person("tess")),
+            "Tess linked the job: parent of J-1003, J-1004, J-1005, J-1006, J-1007 and 3 more"
+        );
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::job::{EscalationLevel, GroupRef, Job, JobRef, Priority, Resolution, Status, Task};
 use super::lifecycle::Move;
+use super::links::Link;
 use super::people::{UserRef, Viewer};
 use super::presence::Watcher;
 
@@ -105,6 +106,16 @@ pub enum Change {
         /// Why.
         reason: String,
     },
+    /// Links to other jobs were made; each is also kept on the other job.
+    Linked {
+        /// The links added, as this job keeps them.
+        links: Vec<Link>,
+    },
+    /// Links to other jobs were removed, on both sides.
+    Unlinked {
+        /// The links removed, as this job kept them.
+        links: Vec<Link>,
+    },
     /// A task was ticked off or reopened.
     TaskDone {
         /// Which task.
@@ -133,6 +144,33 @@ fn name_or(person: &Option<UserRef>, nobody: &str) -> String {
         .map_or_else(|| nobody.to_owned(), |p| p.name.clone())
 }
 
+/// How many links a history sentence names before it counts the rest.
+const LINKS_NAMED: usize = 5;
+
+/// Links as a history sentence reads them: "parent of J-1003, J-1004 and 12
+/// more" when they are all of one kind.
+fn list_links(links: &[Link]) -> String {
+    let named: Vec<String> = match links.first() {
+        Some(first) if links.iter().all(|l| l.kind == first.kind) => {
+            let refs: Vec<String> = links
+                .iter()
+                .take(LINKS_NAMED)
+                .map(|l| l.other.to_string())
+                .collect();
+            vec![format!("{} {}", first.kind.label(), refs.join(", "))]
+        }
+        _ => links
+            .iter()
+            .take(LINKS_NAMED)
+            .map(Link::to_string)
+            .collect(),
+    };
+    match links.len().saturating_sub(LINKS_NAMED) {
+        0 => named.join(", "),
+        more => format!("{} and {more} more", named.join(", ")),
+    }
+}
+
 impl Change {
     /// The kind of change, as named in the API (`logged`, `taken`, …).
     pub fn name(&self) -> &'static str {
@@ -150,6 +188,8 @@ impl Change {
             Change::TaskAssigned { .. } => "task_assigned",
             Change::TaskDone { .. } => "task_done",
             Change::PriorityOverridden { .. } => "priority_overridden",
+            Change::Linked { .. } => "linked",
+            Change::Unlinked { .. } => "unlinked",
         }
     }
 
@@ -219,6 +259,10 @@ impl Change {
             }
             Change::PriorityOverridden { from, to, reason } => {
                 format!("{who} changed the priority from {from} to {to} ({reason})")
+            }
+            Change::Linked { links } => format!("{who} linked the job: {}", list_links(links)),
+            Change::Unlinked { links } => {
+                format!("{who} removed the link: {}", list_links(links))
             }
             Change::TaskDone {
                 title, done: true, ..

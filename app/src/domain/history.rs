@@ -60,4 +60,7 @@ pub struct JobSnapshot {
     pub directory: Directory,
     /// Who is on the job now.
     pub watchers: Vec<Watcher>,
+    /// The linked jobs the viewer may see, as they are now.
+    #[serde(default)]
+    pub linked: Vec<super::links::LinkedJob>,
 }

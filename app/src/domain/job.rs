@@ -255,6 +255,9 @@ pub struct Job {
     /// The time spent on the job so far, summed over its actions.
     #[serde(default)]
     pub minutes_spent: u32,
+    /// How this job relates to other jobs; each link is kept on both.
+    #[serde(default)]
+    pub links: Vec<super::links::Link>,
 }
 
 /// An action item on a job.

@@ -11,6 +11,7 @@ pub mod history;
 pub mod index;
 pub mod job;
 pub mod lifecycle;
+pub mod links;
 pub mod people;
 pub mod presence;
 pub mod queue;
@@ -26,6 +27,7 @@ pub use job::{
     Priority, Resolution, Status, Task, Touch, TouchSource, Urgency, ValidNewJob, WhoseMove,
 };
 pub use lifecycle::Move;
+pub use links::{Link, LinkKind, LinkedJob};
 pub use people::{GroupWithMembers, Role, UserRef, Viewer};
 pub use presence::Watcher;
 pub use queue::QueueSnapshot;
@@ -76,6 +78,7 @@ pub(crate) mod fixtures {
             escalation: None,
             last_touch: None,
             minutes_spent: 0,
+            links: Vec::new(),
         }
     }
 

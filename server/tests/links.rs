@@ -1,0 +1,240 @@
+//! Links between jobs, against the real server on a free port: a link is
+//! kept on both jobs in one commit and pushed for both, the shapes that
+//! make no sense are refused with a reason, and linking many jobs to one
+//! parent reports each job and writes the parent once.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Desk, Person, network_job};
+
+async fn change(person: &Person, reference: &str, version: u64, command: Value) -> (u16, Value) {
+    person
+        .post(
+            &format!("/api/v1/jobs/{reference}/changes"),
+            json!({ "version": version, "command": command }),
+        )
+        .await
+}
+
+fn reference(job: &Value) -> String {
+    job["reference"].as_str().expect("reference").to_owned()
+}
+
+fn message(body: &Value) -> String {
+    body["message"]
+        .as_str()
+        .or_else(|| body["error"]["errors"][0]["message"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_link_is_kept_on_both_jobs_in_one_commit_and_pushed_for_both() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let tess = desk.sign_in("tess").await;
+    let copy = reference(&fran.log_job(network_job("VPN drops every hour")).await);
+    let original = reference(&fran.log_job(network_job("VPN keeps dropping")).await);
+    let third = reference(&fran.log_job(network_job("VPN unstable")).await);
+    let mut live = tess.live(None).await;
+    live.caught_up().await;
+    let before = desk.position().await;
+
+    let (status, job) = change(
+        &tess,
+        &copy,
+        1,
+        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(
+        job["links"],
+        json!([{ "kind": "duplicate_of", "other": original }])
+    );
+    assert_eq!(desk.position().await, before + 2, "one event for each job");
+    let (_, pushed) = live.next_job().await;
+    assert_eq!(reference(&pushed), copy);
+    let (_, pushed) = live.next_job().await;
+    assert_eq!(reference(&pushed), original);
+    assert_eq!(
+        pushed["links"],
+        json!([{ "kind": "duplicated_by", "other": copy }])
+    );
+
+    let page = tess.get(&format!("/api/v1/jobs/{original}/page")).await;
+    assert_eq!(page["linked"][0]["reference"], json!(copy));
+    assert_eq!(page["linked"][0]["title"], "VPN drops every hour");
+    let last = page["history"].as_array().expect("history").last().cloned();
+    assert_eq!(last.expect("entry")["change"]["kind"], "linked");
+
+    // Shapes that make no sense are refused, and say what to do instead.
+    let (status, body) = change(
+        &tess,
+        &copy,
+        2,
+        json!({ "kind": "link", "link": "related", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(message(&body).contains("already duplicate of"), "{body}");
+    let (status, body) = change(
+        &tess,
+        &third,
+        1,
+        json!({ "kind": "link", "link": "duplicate_of", "other": copy }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        message(&body).contains(&format!("link to the original, {original}")),
+        "{body}"
+    );
+    for other in [third.as_str(), "J-999999"] {
+        let (status, body) = change(
+            &tess,
+            &third,
+            1,
+            json!({ "kind": "link", "link": "related", "other": other }),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["errors"][0]["field"], "other");
+    }
+    // Tom of Desktop cannot link his job to a Network job he cannot see.
+    let tom = desk.sign_in("tom").await;
+    let mut desktop_job = network_job("Docking station flickers");
+    desktop_job["group_id"] = json!("desktop");
+    desktop_job["category"] = json!("Hardware");
+    let desktop = reference(&fran.log_job(desktop_job).await);
+    let (status, body) = change(
+        &tom,
+        &desktop,
+        1,
+        json!({ "kind": "link", "link": "related", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(message(&body).contains("that you can see"), "{body}");
+
+    let at = desk.position().await;
+    let (status, job) = change(
+        &tess,
+        &copy,
+        2,
+        json!({ "kind": "unlink", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(job["links"], json!([]));
+    let other = tess.get(&format!("/api/v1/jobs/{original}")).await;
+    assert_eq!(other["links"], json!([]), "gone from both");
+    assert_eq!(desk.position().await, at + 2);
+}
+
+#[tokio::test]
+async fn linking_many_jobs_to_one_parent_reports_each_and_writes_the_parent_once() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let lee = desk.sign_in("lee").await;
+    let parent = fran.log_job(network_job("Major: core switch down")).await;
+    let elsewhere = reference(&fran.log_job(network_job("Printer floor 2 offline")).await);
+    let mut children = Vec::new();
+    for title in ["No network in sales", "No network in HR", "Wi-Fi gone"] {
+        children.push(fran.log_job(network_job(title)).await);
+    }
+    // The third already belongs to another parent.
+    let (status, _) = change(
+        &lee,
+        &reference(&children[2]),
+        1,
+        json!({ "kind": "link", "link": "child_of", "other": elsewhere }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let third_version = lee
+        .get(&format!("/api/v1/jobs/{}", reference(&children[2])))
+        .await["version"]
+        .as_u64()
+        .expect("version");
+    let before = desk.position().await;
+
+    let mut selection: Vec<Value> = children
+        .iter()
+        .map(|j| json!({ "reference": reference(j), "version": 1 }))
+        .collect();
+    selection[2]["version"] = json!(third_version);
+    selection.push(json!({ "reference": reference(&parent), "version": 1 }));
+    let (status, outcomes) = lee
+        .post(
+            "/api/v1/jobs/bulk",
+            json!({
+                "jobs": selection,
+                "command": { "kind": "link", "link": "child_of", "other": reference(&parent) },
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{outcomes}");
+    let outcomes = outcomes.as_array().expect("outcomes");
+    let kinds: Vec<&str> = outcomes
+        .iter()
+        .map(|o| o["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["done", "done", "refused", "refused"],
+        "{outcomes:?}"
+    );
+    assert!(
+        message_of(&outcomes[2]).contains(&format!("already a child of {elsewhere}")),
+        "{}",
+        outcomes[2]
+    );
+    assert!(
+        message_of(&outcomes[3]).contains("itself"),
+        "{}",
+        outcomes[3]
+    );
+    assert_eq!(
+        desk.position().await,
+        before + 3,
+        "two children and the parent once"
+    );
+
+    let page = lee
+        .get(&format!("/api/v1/jobs/{}/page", reference(&parent)))
+        .await;
+    let links: Vec<(String, String)> = page["job"]["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| {
+            (
+                l["kind"].as_str().expect("kind").to_owned(),
+                l["other"].as_str().expect("other").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("parent_of".to_owned(), reference(&children[0])),
+            ("parent_of".to_owned(), reference(&children[1])),
+        ]
+    );
+    assert_eq!(page["job"]["version"], 2, "one change on the parent");
+    assert_eq!(page["linked"].as_array().expect("linked").len(), 2);
+    let refused = lee
+        .get(&format!("/api/v1/jobs/{}", reference(&children[2])))
+        .await;
+    assert_eq!(refused["version"], third_version, "untouched");
+    assert_eq!(
+        refused["links"],
+        json!([{ "kind": "child_of", "other": elsewhere }])
+    );
+}
+
+fn message_of(outcome: &Value) -> String {
+    outcome["reason"].as_str().unwrap_or_default().to_owned()
+}
