@@ -15,8 +15,8 @@ use crate::domain::job::CATEGORIES;
 use crate::domain::lifecycle::available_moves;
 use crate::domain::{
     ActionKind, Change, Command, DeskError, Directory, EscalationLevel, HistoryEntry, Impact, Job,
-    JobCommand, JobSnapshot, LiveMessage, Move, Priority, Role, Urgency, Viewer, Watcher,
-    WhoseMove,
+    JobCommand, JobRef, JobSnapshot, LinkKind, LinkedJob, LiveMessage, Move, Priority, Role,
+    Urgency, Viewer, Watcher, WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -80,6 +80,7 @@ enum Form {
     Escalate,
     Task,
     Priority,
+    Link,
 }
 
 /// What people are typing, kept across refusals and live updates.
@@ -110,6 +111,8 @@ struct Drafts {
     category: RwSignal<String>,
     impact: RwSignal<String>,
     urgency: RwSignal<String>,
+    link_kind: RwSignal<String>,
+    link_other: RwSignal<String>,
 }
 
 impl Drafts {
@@ -139,6 +142,8 @@ impl Drafts {
             category: text(),
             impact: text(),
             urgency: text(),
+            link_kind: RwSignal::new(LinkKind::Related.as_str().to_owned()),
+            link_other: text(),
         }
     }
 
@@ -159,6 +164,7 @@ impl Drafts {
             Form::Reopen => self.reopen_reason.set(String::new()),
             Form::Priority => self.priority_reason.set(String::new()),
             Form::Edit => self.editing.set(false),
+            Form::Link => self.link_other.set(String::new()),
             Form::Status | Form::Take => {}
         }
     }
@@ -199,6 +205,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
     let job = RwSignal::new(snapshot.job);
     let history = RwSignal::new(snapshot.history);
     let watchers = RwSignal::new(snapshot.watchers);
+    let linked = RwSignal::new(snapshot.linked);
     let viewer = StoredValue::new(snapshot.viewer);
     let directory = StoredValue::new(snapshot.directory);
     let connection = RwSignal::new(Connection::Connecting);
@@ -229,6 +236,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 h.sort_by_key(|e| e.position);
             });
             watchers.try_set(fresh.watchers);
+            linked.try_set(fresh.linked);
             Ok(fresh.position)
         })
     };
@@ -247,6 +255,12 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                     return out_of_sight.try_set(true).is_none();
                 };
                 let _ = out_of_sight.try_set(false);
+                // A new link names a job the page knows nothing of yet.
+                if matches!(change, Change::Linked { .. }) {
+                    leptos::task::spawn_local(async move {
+                        let _ = refresh().await;
+                    });
+                }
                 let entry = HistoryEntry {
                     position,
                     at,
@@ -273,6 +287,17 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 reference: of,
                 watchers: people,
             } if of == reference => watchers.try_set(people).is_none(),
+            LiveMessage::Event {
+                reference: of,
+                job: Some(other),
+                ..
+            } => linked
+                .try_update(|list| {
+                    if let Some(entry) = list.iter_mut().find(|l| l.reference == of) {
+                        *entry = LinkedJob::from(&other);
+                    }
+                })
+                .is_some(),
             _ => true,
         }),
         reload: Rc::new(refresh),
@@ -354,6 +379,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 <aside class="job-side">
                     <Assignment job drafts act problem directory />
                     <Tasks job drafts act problem directory />
+                    <Links job linked drafts act problem />
                     <EditFields job drafts act problem />
                     <Show when=move || viewer.with_value(|v| matches!(v.role, Role::TeamLead | Role::Admin))>
                         <PriorityOverride drafts act problem />
@@ -757,6 +783,90 @@ fn Tasks(
                 </label>
                 <button type="submit">"Add task"</button>
                 <Problem problem form=Form::Task />
+            </form>
+        </div>
+    }
+    .into_any()
+}
+
+/// The label of a kind of link at the start of a line: "Duplicate of".
+fn link_label(kind: LinkKind) -> String {
+    let label = kind.label();
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The job's links to other jobs: where each linked job stands, live, and
+/// the form that links another.
+#[component]
+fn Links(
+    job: RwSignal<Job>,
+    linked: RwSignal<Vec<LinkedJob>>,
+    drafts: Drafts,
+    act: Callback<(Form, Command)>,
+    problem: RwSignal<Option<(Form, DeskError)>>,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let other = drafts.link_other.get_untracked();
+        let command = match (
+            JobRef::from_request(&other),
+            drafts.link_kind.get_untracked().parse::<LinkKind>(),
+        ) {
+            (Ok(other), Ok(link)) => Command::Link { link, other },
+            (Err(error), _) => {
+                problem.set(Some((Form::Link, error)));
+                return;
+            }
+            (_, Err(message)) => {
+                problem.set(Some((Form::Link, DeskError::invalid("link", message))));
+                return;
+            }
+        };
+        act.run((Form::Link, command));
+    };
+    view! {
+        <div class="card links">
+            <h3>"Links"</h3>
+            <ul class="link-list" data-testid="links">
+                <For each=move || job.with(|j| j.links.clone()) key=|l| *l let:link>
+                    {
+                        let other = link.other;
+                        let about = move || linked.with(|list| list.iter().find(|l| l.reference == other).cloned());
+                        view! {
+                            <li data-ref=other.to_string()>
+                                <span class="muted">{link_label(link.kind)}</span> " "
+                                <a href=format!("/jobs/{other}")>{other.to_string()}</a> " "
+                                {move || about().map(|l| view! {
+                                    <span class="linked-title">{l.title}</span>
+                                    " " <span class="badge">{l.status.label()}</span>
+                                })}
+                                " "
+                                <button type="button" class="link small" aria-label=format!("Remove the link to {other}")
+                                    on:click=move |_| act.run((Form::Link, Command::Unlink { other }))>"Remove"</button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <Show when=move || job.with(|j| j.links.is_empty())>
+                <p class="muted">"Not linked to other jobs."</p>
+            </Show>
+            <form class="form" on:submit=submit>
+                <label>"This job is"
+                    <select name="link-kind" prop:value=move || drafts.link_kind.get() on:change=move |ev| drafts.link_kind.set(event_target_value(&ev))>
+                        {LinkKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{link_label(k)}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Job"
+                    <input name="link-other" placeholder="J-1042" prop:value=move || drafts.link_other.get()
+                        on:input=move |ev| drafts.link_other.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit">"Link"</button>
+                <Problem problem form=Form::Link />
             </form>
         </div>
     }

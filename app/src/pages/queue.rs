@@ -21,8 +21,8 @@ use crate::domain::job::CATEGORIES;
 use crate::domain::views::views_holding;
 use crate::domain::{
     BuiltInView, BulkChange, BulkOutcome, BulkTarget, Column, Command, DeskError, Directory, Job,
-    JobRef, LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status, ViewCount,
-    Watcher, WhoseMove,
+    JobRef, LinkKind, LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status,
+    ViewCount, Watcher, WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -685,6 +685,8 @@ fn BulkBar(
     let priority = RwSignal::new("P1".to_owned());
     let status = RwSignal::new("start".to_owned());
     let text = RwSignal::new(String::new());
+    let link = RwSignal::new(LinkKind::ChildOf.as_str().to_owned());
+    let link_other = RwSignal::new(String::new());
     let outcomes = RwSignal::new(None::<Result<Vec<BulkOutcome>, DeskError>>);
     let send = Action::new(|change: &BulkChange| change_many(change.clone()));
     Effect::new(move |_| {
@@ -707,6 +709,19 @@ fn BulkBar(
         ev.prevent_default();
         let reason = text.get_untracked();
         let command = match action.get_untracked().as_str() {
+            "link" => {
+                let other = match JobRef::from_request(&link_other.get_untracked()) {
+                    Ok(other) => other,
+                    Err(error) => {
+                        outcomes.set(Some(Err(error)));
+                        return;
+                    }
+                };
+                Command::Link {
+                    link: link.get_untracked().parse().unwrap_or(LinkKind::Related),
+                    other,
+                }
+            }
             "priority" => Command::OverridePriority {
                 priority: match priority.get_untracked().as_str() {
                     "P1" => Priority::P1,
@@ -777,7 +792,17 @@ fn BulkBar(
                     <option value="status">"Change status"</option>
                     <option value="note">"Add a note"</option>
                     <option value="resolve">"Resolve"</option>
+                    <option value="link">"Link to a job"</option>
                 </select>
+                <Show when=move || action.get() == "link">
+                    <select name="bulk-link" aria-label="Bulk link kind" prop:value=move || link.get() on:change=move |ev| link.set(event_target_value(&ev))>
+                        <option value=LinkKind::ChildOf.as_str()>"Children of"</option>
+                        <option value=LinkKind::DuplicateOf.as_str()>"Duplicates of"</option>
+                        <option value=LinkKind::Related.as_str()>"Related to"</option>
+                    </select>
+                    <input name="bulk-link-other" aria-label="Link to job" placeholder="J-1042"
+                        prop:value=move || link_other.get() on:input=move |ev| link_other.set(event_target_value(&ev)) />
+                </Show>
                 <Show when=move || action.get() == "reassign">
                     <select name="bulk-group" aria-label="Bulk group" prop:value=move || group.get() on:change=move |ev| { group.set(event_target_value(&ev)); technician.set(String::new()); }>
                         <option value="">"Front line"</option>
@@ -807,8 +832,10 @@ fn BulkBar(
                         <option value="close">"Close"</option>
                     </select>
                 </Show>
-                <input name="bulk-text" aria-label="Reason or note" placeholder="Reason, note or resolution"
-                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+                <Show when=move || action.get() != "link">
+                    <input name="bulk-text" aria-label="Reason or note" placeholder="Reason, note or resolution"
+                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+                </Show>
                 <button type="submit" disabled=move || send.pending().get() || how_many() == 0>"Apply"</button>
                 {move || outcomes.get().map(|result| match result {
                     Ok(list) => {

@@ -1,0 +1,67 @@
+// Linking jobs in the browser: a lead makes three reports children of a
+// major incident in one bulk action while a technician has the incident
+// open; the children appear there, where each stands stays live, and links
+// are made and removed from the job page.
+import { expect, test } from "@playwright/test";
+
+import { logNetworkJob, open, signIn } from "./support";
+
+test("a lead links three reports to a major incident and its page shows them live", async ({ browser }) => {
+  const fran = await signIn(browser, "fran");
+  const parent = await logNetworkJob(fran, "Major incident: core switch");
+  const children: string[] = [];
+  for (const n of [1, 2, 3]) children.push(await logNetworkJob(fran, `Outage report ${n}`));
+  const related = await logNetworkJob(fran, "Switch firmware notice");
+
+  const tess = await signIn(browser, "tess");
+  await open(tess, `/jobs/${parent}`);
+  await expect(tess.getByTestId("connection")).toHaveText("Live");
+  const links = tess.getByTestId("links").locator("li");
+  await expect(links).toHaveCount(0);
+
+  const lee = await signIn(browser, "lee");
+  await open(lee, "/?view=all&q=Outage+report");
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  const rows = lee.locator("tbody tr[data-ref]");
+  await expect(rows).toHaveCount(3);
+  await rows.nth(0).getByRole("checkbox").click();
+  await rows.nth(2).getByRole("checkbox").click({ modifiers: ["Shift"] });
+  await lee.getByLabel("Bulk action").selectOption("link");
+  await lee.getByLabel("Bulk link kind").selectOption("child_of");
+  await lee.getByLabel("Link to job").fill(parent);
+  await lee.getByRole("button", { name: "Apply" }).click();
+  await expect(lee.getByTestId("bulk-result")).toContainText("3 done, 0 refused");
+
+  // The incident's page lists its children without a reload.
+  await expect(links).toHaveCount(3);
+  for (const child of children) {
+    await expect(tess.locator(`[data-testid=links] li[data-ref="${child}"]`)).toContainText("Parent of");
+  }
+  await expect(links.first()).toContainText("Outage report");
+  await expect(tess.getByTestId("job-page")).toContainText("linked the job: parent of");
+
+  // Where a child stands follows it live.
+  const child = tess.locator(`[data-testid=links] li[data-ref="${children[0]}"]`);
+  await expect(child).toContainText("New");
+  const take = await lee.context().request.post(`/api/v1/jobs/${children[0]}/changes`, {
+    data: { version: 2, command: { kind: "take" } },
+  });
+  expect(take.status()).toBe(200);
+  await expect(child).toContainText("Assigned");
+
+  // Linking from the page, and a refusal that says what to do.
+  await tess.locator("select[name=link-kind]").selectOption("duplicate_of");
+  await tess.locator("input[name=link-other]").fill(children[1]);
+  await tess.getByRole("button", { name: "Link", exact: true }).click();
+  await expect(tess.getByTestId("problem")).toContainText("already parent of");
+  await tess.locator("select[name=link-kind]").selectOption("related");
+  await tess.locator("input[name=link-other]").fill(related);
+  await tess.getByRole("button", { name: "Link", exact: true }).click();
+  await expect(links).toHaveCount(4);
+  await expect(tess.locator(`[data-testid=links] li[data-ref="${related}"]`)).toContainText("Switch firmware notice");
+
+  await tess.getByRole("button", { name: `Remove the link to ${children[2]}` }).click();
+  await expect(links).toHaveCount(3);
+  await open(lee, `/jobs/${children[2]}`);
+  await expect(lee.getByTestId("links").locator("li")).toHaveCount(0);
+});
