@@ -90,6 +90,11 @@ pub fn follow(position: u64, connection: RwSignal<Connection>, page: LivePage) {
                 // What this page last told the server: (typing, when).
                 let mut told: Option<(bool, f64)> = None;
                 loop {
+                    // The page has gone (the person navigated away): so has
+                    // its connection.
+                    if connection.try_get_untracked().is_none() {
+                        return;
+                    }
                     if let Some((reference, typing)) = page.watching {
                         let Some(typing) = typing.try_get_untracked() else {
                             return;

@@ -86,13 +86,37 @@ test("take next assigns the most urgent unassigned job and opens it", async ({ b
   await expect(tess.getByTestId("count-unassigned")).toHaveText(String(before - 1));
 });
 
-test("a view shows the columns its address names", async ({ browser }) => {
+test("a view shows the columns its address names, and filters change without a reload", async ({ browser }) => {
   const lee = await signIn(browser, "lee");
   await open(lee, "/?view=all&cols=title,age");
   await expect(lee.getByTestId("connection")).toHaveText("Live");
   await expect(lee.locator("thead th")).toHaveText(["", "Job", "Title", "Age"]);
+  // A changed filter or column set is a new address, not a new page load.
+  await lee.evaluate(() => ((window as unknown as { kept: boolean }).kept = true));
   await lee.getByText("Columns").click();
   await lee.locator("details.columns").getByLabel("Priority").click();
   await expect(lee).toHaveURL(/cols=priority,title,age/);
   await expect(lee.locator("thead th")).toHaveText(["", "Job", "Priority", "Title", "Age"]);
+  await lee.locator("select[name=priority]").selectOption("P1");
+  await expect(lee).toHaveURL(/priority=p1/);
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  await expect(lee.locator("tbody tr[data-ref] .badge").first()).toHaveText("P1");
+  expect(await lee.evaluate(() => (window as unknown as { kept?: boolean }).kept)).toBe(true);
+});
+
+test("a client's name narrows the queue to that client's jobs", async ({ browser }) => {
+  const lee = await signIn(browser, "lee");
+  await open(lee, "/?view=all");
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  const first = lee.locator("tbody tr[data-ref]").first();
+  const name = (await first.getByTitle(/^Only .*'s jobs$/).textContent()) ?? "";
+  await first.getByTitle(`Only ${name}'s jobs`).click();
+  await expect(lee).toHaveURL(/client=c\d+/);
+  await expect(lee.getByTestId("client-filter")).toContainText(`Client: ${name}`);
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  const clients = await lee.locator("tbody tr[data-ref]").getByTitle(/^Only .*'s jobs$/).allTextContents();
+  expect(clients.length).toBeGreaterThan(0);
+  expect(new Set(clients)).toEqual(new Set([name]));
+  await lee.getByLabel("Any client").click();
+  await expect(lee.getByTestId("client-filter")).toHaveCount(0);
 });

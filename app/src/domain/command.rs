@@ -1468,7 +1468,8 @@ mod tests {
         let (parent_done, _) = mirror_links(&parent_after, vec![mirrored], true, &tess(), now());
         assert!(parent_done.links.is_empty());
         // Unlinking what is not linked says so.
-        let error = decide_link(&child_done, &parent_done, &tess(), &unlink, now()).unwrap_err();
+        let error =
+            decide_link(&child_done, &parent_done, &tess(), &unlink, now()).expect_err("refused");
         assert!(
             error.to_string().contains("is not linked to J-1003"),
             "{error}"
@@ -1489,7 +1490,7 @@ mod tests {
         ));
         let mut closed = a.clone();
         closed.status = Status::Closed;
-        let error = link(&closed, &b, LinkKind::Related).unwrap_err();
+        let error = link(&closed, &b, LinkKind::Related).expect_err("refused");
         assert!(error.to_string().contains("reopen it before you link it"));
         // Linking goes through decide_link only.
         assert!(run(&a, &tess(), command).is_err());

@@ -267,7 +267,7 @@ mod tests {
         assert!(
             "twin_of"
                 .parse::<LinkKind>()
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("duplicate_of")
         );
     }
@@ -276,10 +276,10 @@ mod tests {
     fn a_job_is_not_linked_to_itself_nor_twice_to_the_same_job() {
         let a = job(1, 2, 0);
         let b = job(2, 2, 0);
-        let error = check_link(&a, &a, LinkKind::Related).unwrap_err();
+        let error = check_link(&a, &a, LinkKind::Related).expect_err("refused");
         assert!(error.to_string().contains("itself"));
         let a = linked(a, LinkKind::Related, &b);
-        let error = check_link(&a, &b, LinkKind::DuplicateOf).unwrap_err();
+        let error = check_link(&a, &b, LinkKind::DuplicateOf).expect_err("refused");
         assert!(
             error.to_string().contains("already related to J-1003"),
             "{error}"
@@ -293,17 +293,17 @@ mod tests {
         assert!(check_link(&b, &a, LinkKind::DuplicatedBy).is_ok());
         // `a` is already a duplicate of `c`.
         let a_dup = linked(a.clone(), LinkKind::DuplicateOf, &c);
-        let error = check_link(&a_dup, &b, LinkKind::DuplicateOf).unwrap_err();
+        let error = check_link(&a_dup, &b, LinkKind::DuplicateOf).expect_err("refused");
         assert!(error.to_string().contains("already a duplicate of J-1004"));
         // Marking `b` a duplicate of `a`, itself a duplicate, names the original.
-        let error = check_link(&b, &a_dup, LinkKind::DuplicateOf).unwrap_err();
+        let error = check_link(&b, &a_dup, LinkKind::DuplicateOf).expect_err("refused");
         assert!(error.to_string().contains("link to the original, J-1004"));
         // The same rules hold from the original's side.
-        let error = check_link(&a_dup, &b, LinkKind::DuplicatedBy).unwrap_err();
+        let error = check_link(&a_dup, &b, LinkKind::DuplicatedBy).expect_err("refused");
         assert!(error.to_string().contains("link to the original"));
         // An original with duplicates does not become a duplicate.
         let original = linked(a, LinkKind::DuplicatedBy, &c);
-        let error = check_link(&original, &b, LinkKind::DuplicateOf).unwrap_err();
+        let error = check_link(&original, &b, LinkKind::DuplicateOf).expect_err("refused");
         assert!(error.to_string().contains("is the original of other jobs"));
     }
 
@@ -315,21 +315,21 @@ mod tests {
         let child_of_other = linked(child.clone(), LinkKind::ChildOf, &other);
         assert!(
             check_link(&child_of_other, &parent, LinkKind::ChildOf)
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
                 .contains("already a child of J-1004")
         );
         // A child does not become a parent, and a parent not a child.
         assert!(
             check_link(&parent, &child_of_other, LinkKind::ChildOf)
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
                 .contains("link to the parent, J-1004")
         );
         let parent_with_children = linked(parent.clone(), LinkKind::ParentOf, &other);
         assert!(
             check_link(&parent_with_children, &child, LinkKind::ChildOf)
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
                 .contains("has children of its own")
         );
@@ -337,7 +337,7 @@ mod tests {
         closed.status = Status::Closed;
         assert!(
             check_link(&child, &closed, LinkKind::ChildOf)
-                .unwrap_err()
+                .expect_err("refused")
                 .to_string()
                 .contains("reopen it first")
         );

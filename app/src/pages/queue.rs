@@ -20,9 +20,9 @@ use crate::domain::index::apply_to_page;
 use crate::domain::job::CATEGORIES;
 use crate::domain::views::views_holding;
 use crate::domain::{
-    BuiltInView, BulkChange, BulkOutcome, BulkTarget, Column, Command, DeskError, Directory, Job,
-    JobRef, LinkKind, LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey, Status,
-    ViewCount, Watcher, WhoseMove,
+    ActionKind, BuiltInView, BulkChange, BulkOutcome, BulkTarget, Column, Command, DeskError,
+    Directory, Job, JobRef, LinkKind, LiveMessage, Move, Priority, QueueQuery, SavedView, SortKey,
+    Status, ViewCount, Watcher, WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -85,7 +85,7 @@ pub fn QueuePage() -> impl IntoView {
     let first = Resource::new(move || query.get(), |q| queue(q, 0, PAGE));
     let directory = Resource::new(|| (), |_| load_directory());
     view! {
-        <Suspense fallback=|| view! { <p class="notice">"Loading the queue…"</p> }>
+        <Transition fallback=|| view! { <p class="notice">"Loading the queue…"</p> }>
             {move || Suspend::new(async move {
                 match (first.await, directory.await) {
                     (Ok(page), Ok(directory)) => view! { <LiveQueue page directory /> }.into_any(),
@@ -97,7 +97,7 @@ pub fn QueuePage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -544,12 +544,14 @@ fn Filters(
             naming.set(String::new());
         }
     });
-    // A changed filter is a new page address, loaded afresh: the view, its
-    // counts and the live connection start again from it.
+    // A changed filter is a new page address: the view, its counts and the
+    // live connection start again from it, without reloading the page.
+    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = Callback::new(move |path: String| navigate(&path, Default::default()));
     let go = move |change: Box<dyn Fn(&mut QueueQuery)>| {
         let mut q = query.get_value();
         change(&mut q);
-        super::layout::navigate_fully(&address(&q));
+        navigate.run(address(&q));
     };
     let q = query.get_value();
     let text = RwSignal::new(q.filter.text.clone());
@@ -624,6 +626,20 @@ fn Filters(
                 <option value="">"Any organisation"</option>
                 {organisations.into_iter().map(|o| { let label = o.clone(); view! { <option value=o>{label}</option> } }).collect_view()}
             </select>
+            {(!q.filter.clients.is_empty()).then(|| {
+                let name = rows.with_untracked(|r| {
+                    r.iter()
+                        .find(|j| q.filter.clients.contains(&j.client.id))
+                        .map(|j| j.client.name.clone())
+                }).unwrap_or_else(|| q.filter.clients.join(", "));
+                let mut without = q.clone();
+                without.filter.clients.clear();
+                view! {
+                    <span class="chip" data-testid="client-filter">"Client: " {name} " "
+                        <a href=address(&without) aria-label="Any client">"×"</a>
+                    </span>
+                }
+            })}
             <button type="submit" class="secondary">"Search"</button>
             <a class="small" href=address(&QueueQuery { view: q.view, ..QueueQuery::default() })>"Clear"</a>
             <details class="columns">
@@ -740,8 +756,12 @@ fn BulkBar(
                 },
                 reason,
             },
-            "note" => Command::Comment {
-                action: crate::domain::ActionKind::Note,
+            "note" | "reply" | "call" => Command::Comment {
+                action: match action.get_untracked().as_str() {
+                    "reply" => ActionKind::Reply,
+                    "call" => ActionKind::Call,
+                    _ => ActionKind::Note,
+                },
                 text: reason,
                 minutes: None,
             },
@@ -790,7 +810,9 @@ fn BulkBar(
                     <option value="reassign">"Assign to…"</option>
                     <option value="priority">"Set priority"</option>
                     <option value="status">"Change status"</option>
-                    <option value="note">"Add a note"</option>
+                    <option value="note">"Add an internal note"</option>
+                    <option value="reply">"Reply to each client"</option>
+                    <option value="call">"Log a phone call"</option>
                     <option value="resolve">"Resolve"</option>
                     <option value="link">"Link to a job"</option>
                 </select>
@@ -897,7 +919,16 @@ fn QueueRow(
             {shows(Column::WhoseMove).then(|| view! { <td class="whose" data-testid="whose-move">{whose.label()}</td> })}
             {shows(Column::Group).then(|| view! { <td>{job.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</td> })}
             {shows(Column::Technician).then(|| view! { <td>{job.technician.map(|t| t.name).unwrap_or_else(|| "—".into())}</td> })}
-            {shows(Column::Client).then(|| view! { <td>{job.client.name} <span class="muted">" · " {job.client.organisation}</span></td> })}
+            {shows(Column::Client).then(|| {
+                let mut theirs = query.get_value();
+                theirs.filter.clients = vec![job.client.id.clone()];
+                view! {
+                    <td>
+                        <a href=address(&theirs) title=format!("Only {}'s jobs", job.client.name)>{job.client.name.clone()}</a>
+                        <span class="muted">" · " {job.client.organisation}</span>
+                    </td>
+                }
+            })}
             {shows(Column::Age).then(|| view! { <td class="age">{move || age(created, now.get())}</td> })}
             {shows(Column::OnIt).then(|| view! {
                 <td class="on-it">
