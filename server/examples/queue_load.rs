@@ -1,7 +1,9 @@
-//! Queue latency through the whole server and the time of a 1,000-job bulk
-//! reassign, on a database filled by `switchboard generate`: the first page
-//! of a view with every count, asked over HTTP by a team lead, and one bulk
-//! request that hands 1,000 jobs to another group in one transaction.
+//! Queue latency through the whole server and the time of 1,000-job bulk
+//! changes, on a database filled by `switchboard generate`: the first page
+//! of a view with every count, asked over HTTP by a team lead; one bulk
+//! request that hands 1,000 jobs to another group in one transaction; one
+//! that makes 999 jobs children of the 1,000th; and a note on that parent,
+//! which now carries 999 links.
 //!
 //! ```sh
 //! target/debug/switchboard --database-url surrealkv:///tmp/load generate --jobs 100000
@@ -140,6 +142,83 @@ async fn main() {
         "bulk reassign of {} jobs: {done} done in {:.2} s",
         targets.len(),
         elapsed.as_secs_f64()
+    );
+
+    let get = |path: String| {
+        let request = http
+            .get(format!("{origin}{path}"))
+            .header("cookie", &cookie);
+        async move {
+            request
+                .send()
+                .await
+                .expect("get")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let mut children = Vec::new();
+    for offset in [0, 500] {
+        let page = get(format!(
+            "/api/v1/queue?view=all&group=apps&limit=500&offset={offset}"
+        ))
+        .await;
+        children.extend(page["rows"].as_array().cloned().unwrap_or_default());
+    }
+    let parent = children.remove(0);
+    let parent_ref = parent["reference"].as_str().expect("reference").to_owned();
+    let targets: Vec<Value> = children
+        .iter()
+        .map(|j| json!({ "reference": j["reference"], "version": j["version"] }))
+        .collect();
+    let started = Instant::now();
+    let outcomes: Value = http
+        .post(format!("{origin}/api/v1/jobs/bulk"))
+        .header("cookie", &cookie)
+        .json(&json!({
+            "jobs": targets,
+            "command": { "kind": "link", "link": "child_of", "other": parent_ref },
+        }))
+        .send()
+        .await
+        .expect("bulk")
+        .json()
+        .await
+        .expect("json");
+    let elapsed = started.elapsed();
+    let done = outcomes
+        .as_array()
+        .map(|o| o.iter().filter(|o| o["outcome"] == "done").count())
+        .unwrap_or(0);
+    println!(
+        "bulk link of {} jobs as children of {parent_ref}: {done} done in {:.2} s",
+        targets.len(),
+        elapsed.as_secs_f64()
+    );
+
+    let started = Instant::now();
+    let page = get(format!("/api/v1/jobs/{parent_ref}/page")).await;
+    let loaded = started.elapsed();
+    let version = page["job"]["version"].as_u64().expect("version");
+    let started = Instant::now();
+    let response = http
+        .post(format!("{origin}/api/v1/jobs/{parent_ref}/changes"))
+        .header("cookie", &cookie)
+        .json(&json!({
+            "version": version,
+            "command": { "kind": "comment", "action": "note", "text": "Still investigating" },
+        }))
+        .send()
+        .await
+        .expect("change");
+    let noted = started.elapsed();
+    println!(
+        "the parent with {} links: page in {:.1} ms, a note in {:.1} ms ({})",
+        page["job"]["links"].as_array().map_or(0, Vec::len),
+        loaded.as_secs_f64() * 1000.0,
+        noted.as_secs_f64() * 1000.0,
+        response.status()
     );
     running.stop().await;
 }

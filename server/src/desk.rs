@@ -6,17 +6,19 @@
 //! since that read. Commands of one instance take turns; an instance that
 //! loses a race with another reads again and decides again.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
-use app::domain::command::{BULK_MAX, decide, decide_link, mirror_links};
+use app::domain::command::{BULK_MAX, decide, decide_link, mirror_links, resolve_with_original};
+use app::domain::links;
 use app::domain::views::SAVED_NAME_MAX;
 use app::domain::{
     BulkChange, BulkOutcome, Change, ClientRef, Command, DeskError, Directory, Event,
-    GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, LinkedJob, NewJob,
-    QueuePage, QueueQuery, QueueSnapshot, Role, SavedView, Viewer,
+    GroupWithMembers, HistoryEntry, Job, JobCommand, JobRef, JobSnapshot, LinkKind, LinkedJob,
+    Move, NewJob, QueuePage, QueueQuery, QueueSnapshot, Role, SavedView, Viewer,
 };
 use jiff::Timestamp;
 use tokio::sync::Mutex;
@@ -59,6 +61,29 @@ fn replacement(
         before: Some(before),
     };
     (Mutation::ReplaceJob(Box::new(after)), event)
+}
+
+/// A decided change to an existing job: the job before, after, and the
+/// change to record.
+struct Decided {
+    before: Job,
+    after: Job,
+    change: Change,
+}
+
+/// The writes and events of decided changes, at consecutive positions from
+/// `position`.
+fn replacements(
+    position: u64,
+    at: Timestamp,
+    viewer: &Viewer,
+    decided: Vec<Decided>,
+) -> Vec<(Mutation, Event)> {
+    decided
+        .into_iter()
+        .enumerate()
+        .map(|(n, d)| replacement(position + n as u64, at, viewer, d.change, d.after, d.before))
+        .collect()
 }
 
 /// Logs an internal failure once, with what was being done, and answers with
@@ -232,6 +257,109 @@ impl DeskService {
             .ok_or_else(|| {
                 DeskError::not_found(format!("There is no job {reference} that you can see."))
             })
+    }
+
+    /// The jobs that `job` links to as `kind`: as this commit has already
+    /// changed them (`changed`), or as stored.
+    async fn linked_jobs(
+        &self,
+        job: &Job,
+        kind: LinkKind,
+        changed: &HashMap<JobRef, Job>,
+    ) -> Result<Vec<Job>, DeskError> {
+        let wanted: Vec<JobRef> = job
+            .links
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.other)
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stored = self
+            .store
+            .jobs(wanted.iter().filter(|r| !changed.contains_key(r)).copied())
+            .await
+            .map_err(internal("reading linked jobs"))?;
+        Ok(wanted
+            .iter()
+            .filter_map(|r| changed.get(r).cloned().or_else(|| stored.remove(r)))
+            .collect())
+    }
+
+    /// Decides `command` on `job` with what it means for the jobs linked to
+    /// it: a link's other side keeps the link too, a parent does not close
+    /// while a child is open, and resolving an original resolves its open
+    /// duplicates. The asked job's change comes first. `changed` holds the
+    /// jobs this commit has changed already.
+    async fn decide_with_links(
+        &self,
+        viewer: &Viewer,
+        job: &Job,
+        command: &Command,
+        directory: &Directory,
+        now: Timestamp,
+        changed: &HashMap<JobRef, Job>,
+    ) -> Result<Vec<Decided>, DeskError> {
+        if let Some(other) = command.other_job() {
+            let other = match changed.get(&other) {
+                Some(other) => other.clone(),
+                None => self.linked_job(viewer, command, other).await?,
+            };
+            let (after, change, mirrored) = decide_link(job, &other, viewer, command, now)?;
+            let removed = matches!(command, Command::Unlink { .. });
+            let (other_after, other_change) =
+                mirror_links(&other, vec![mirrored], removed, viewer, now);
+            return Ok(vec![
+                Decided {
+                    before: job.clone(),
+                    after,
+                    change,
+                },
+                Decided {
+                    before: other,
+                    after: other_after,
+                    change: other_change,
+                },
+            ]);
+        }
+        if matches!(
+            command,
+            Command::Move {
+                action: Move::Close,
+                ..
+            }
+        ) {
+            let children = self.linked_jobs(job, LinkKind::ParentOf, changed).await?;
+            links::check_close(job, &children)?;
+        }
+        let (after, change) = decide(job, viewer, command, directory, now)?;
+        let mut decided = Vec::new();
+        if matches!(command, Command::Resolve { .. }) {
+            for duplicate in self
+                .linked_jobs(job, LinkKind::DuplicatedBy, changed)
+                .await?
+            {
+                if let Some((resolved, change)) =
+                    resolve_with_original(&duplicate, &after, viewer, now)
+                {
+                    decided.push(Decided {
+                        before: duplicate,
+                        after: resolved,
+                        change,
+                    });
+                }
+            }
+        }
+        decided.insert(
+            0,
+            Decided {
+                before: job.clone(),
+                after,
+                change,
+            },
+        );
+        Ok(decided)
     }
 
     /// The other job of a link command. A new link needs a job the person
@@ -501,39 +629,21 @@ impl Desk for DeskService {
                         return Err(self.conflict(&job, command.version).await);
                     }
                     let now = Timestamp::now();
-                    if let Some(other) = command.command.other_job() {
-                        let other = self.linked_job(viewer, &command.command, other).await?;
-                        let (after, change, mirrored) =
-                            decide_link(&job, &other, viewer, &command.command, now)?;
-                        let removed = matches!(command.command, Command::Unlink { .. });
-                        let (other_after, other_change) =
-                            mirror_links(&other, vec![mirrored], removed, viewer, now);
-                        let position = counters.position + 1;
-                        return Ok(vec![
-                            replacement(position, now, viewer, change, after, job),
-                            replacement(
-                                position + 1,
-                                now,
-                                viewer,
-                                other_change,
-                                other_after,
-                                other,
-                            ),
-                        ]);
-                    }
-                    let (after, change) = decide(&job, viewer, &command.command, directory, now)?;
-                    Ok(vec![replacement(
-                        counters.position + 1,
-                        now,
-                        viewer,
-                        change,
-                        after,
-                        job,
-                    )])
+                    let decided = self
+                        .decide_with_links(
+                            viewer,
+                            &job,
+                            &command.command,
+                            directory,
+                            now,
+                            &HashMap::new(),
+                        )
+                        .await?;
+                    Ok(replacements(counters.position + 1, now, viewer, decided))
                 }
             })
             .await?;
-        // The job asked about comes first; a link's other side follows it.
+        // The job asked about comes first; the linked jobs it changed follow.
         events
             .into_iter()
             .next()
@@ -771,7 +881,10 @@ impl Desk for DeskService {
                 async move {
                     let mut decided = Vec::new();
                     let now = Timestamp::now();
-                    let mut changes = Vec::new();
+                    // Every change of this commit in order, and each job
+                    // it changed as it leaves it.
+                    let mut changes: Vec<Decided> = Vec::new();
+                    let mut changed: HashMap<JobRef, Job> = HashMap::new();
                     let jobs = self
                         .store
                         .jobs(targets.iter().map(|(r, _)| *r))
@@ -792,6 +905,15 @@ impl Desk for DeskService {
                             reference: *reference,
                             reason,
                         };
+                        // Resolved already with its original, earlier in
+                        // this same request.
+                        if let Some(job) = changed.get(reference) {
+                            decided.push(BulkOutcome::Done {
+                                reference: *reference,
+                                version: job.version,
+                            });
+                            continue;
+                        }
                         let Some(job) = jobs.get(reference).filter(|j| viewer.can_see(j)) else {
                             decided.push(refuse(format!(
                                 "There is no job {reference} that you can see."
@@ -816,7 +938,7 @@ impl Desk for DeskService {
                             )));
                             continue;
                         }
-                        let decided_one = match &mut linked {
+                        let decided_here = match &mut linked {
                             Some((_, other, mirrored)) => decide_link(
                                 job, other, viewer, command, now,
                             )
@@ -827,25 +949,29 @@ impl Desk for DeskService {
                                     other.links.push(link);
                                 }
                                 mirrored.push(link);
-                                (after, change)
+                                vec![Decided {
+                                    before: job.clone(),
+                                    after,
+                                    change,
+                                }]
                             }),
-                            None => decide(job, viewer, command, directory, now),
+                            None => {
+                                self.decide_with_links(
+                                    viewer, job, command, directory, now, &changed,
+                                )
+                                .await
+                            }
                         };
-                        match decided_one {
-                            Ok((after, change)) => {
+                        match decided_here {
+                            Ok(list) => {
                                 decided.push(BulkOutcome::Done {
                                     reference: *reference,
-                                    version: after.version,
+                                    version: list.first().map_or(job.version, |d| d.after.version),
                                 });
-                                let position = counters.position + 1 + changes.len() as u64;
-                                changes.push(replacement(
-                                    position,
-                                    now,
-                                    viewer,
-                                    change,
-                                    after,
-                                    job.clone(),
-                                ));
+                                for one in list {
+                                    changed.insert(one.after.reference, one.after.clone());
+                                    changes.push(one);
+                                }
                             }
                             Err(error) => decided.push(refuse(error.to_string())),
                         }
@@ -854,11 +980,14 @@ impl Desk for DeskService {
                         && !mirrored.is_empty()
                     {
                         let (after, change) = mirror_links(&before, mirrored, removed, viewer, now);
-                        let position = counters.position + 1 + changes.len() as u64;
-                        changes.push(replacement(position, now, viewer, change, after, before));
+                        changes.push(Decided {
+                            before,
+                            after,
+                            change,
+                        });
                     }
                     *outcomes.lock().unwrap_or_else(|p| p.into_inner()) = decided;
-                    Ok(changes)
+                    Ok(replacements(counters.position + 1, now, viewer, changes))
                 }
             })
             .await?;

@@ -238,3 +238,156 @@ async fn linking_many_jobs_to_one_parent_reports_each_and_writes_the_parent_once
 fn message_of(outcome: &Value) -> String {
     outcome["reason"].as_str().unwrap_or_default().to_owned()
 }
+
+#[tokio::test]
+async fn resolving_an_original_resolves_its_duplicates_and_a_parent_waits_for_its_children() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let tess = desk.sign_in("tess").await;
+    let original = reference(&fran.log_job(network_job("Shared drive is slow")).await);
+    let mut duplicates = Vec::new();
+    for title in ["Drive S: slow", "Files take ages to open"] {
+        let copy = reference(&fran.log_job(network_job(title)).await);
+        let (status, body) = change(
+            &tess,
+            &copy,
+            1,
+            json!({ "kind": "link", "link": "duplicate_of", "other": original }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        duplicates.push(copy);
+    }
+    // The second duplicate was resolved on its own already.
+    let (status, _) = change(
+        &tess,
+        &duplicates[1],
+        2,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Cleared the cache" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut live = tess.live(None).await;
+    live.caught_up().await;
+    let before = desk.position().await;
+
+    let (status, job) = change(
+        &tess,
+        &original,
+        3,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Replaced a failing disk" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(
+        desk.position().await,
+        before + 2,
+        "the original and its one open duplicate"
+    );
+    let (_, pushed) = live.next_job().await;
+    assert_eq!(reference(&pushed), original);
+    let (_, pushed) = live.next_job().await;
+    assert_eq!(reference(&pushed), duplicates[0]);
+    assert_eq!(pushed["status"], "resolved");
+    assert_eq!(pushed["resolution"]["notes"], "Replaced a failing disk");
+    let untouched = tess.get(&format!("/api/v1/jobs/{}", duplicates[1])).await;
+    assert_eq!(untouched["resolution"]["notes"], "Cleared the cache");
+    let history = tess
+        .get(&format!("/api/v1/jobs/{}/page", duplicates[0]))
+        .await["history"]
+        .clone();
+    let last = history.as_array().and_then(|h| h.last()).cloned();
+    assert_eq!(last.expect("entry")["change"]["original"], json!(original));
+
+    // A parent does not close while a child is open; nothing is written.
+    let parent = reference(&fran.log_job(network_job("Major: building B offline")).await);
+    let child = reference(&fran.log_job(network_job("No network in B2")).await);
+    let (status, _) = change(
+        &tess,
+        &child,
+        1,
+        json!({ "kind": "link", "link": "child_of", "other": parent }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = change(
+        &tess,
+        &parent,
+        2,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Power restored" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let at = desk.position().await;
+    let (status, body) = change(
+        &fran,
+        &parent,
+        3,
+        json!({ "kind": "move", "action": "close" }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        message(&body).contains(&format!("parent of {child}, which is still open")),
+        "{body}"
+    );
+    assert_eq!(desk.position().await, at, "nothing written");
+    let (status, _) = change(
+        &tess,
+        &child,
+        2,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Back with the building" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = change(
+        &fran,
+        &parent,
+        3,
+        json!({ "kind": "move", "action": "close" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "closed");
+}
+
+#[tokio::test]
+async fn a_bulk_resolve_takes_duplicates_along_once() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let lee = desk.sign_in("lee").await;
+    let original = reference(&fran.log_job(network_job("Email bounces")).await);
+    let copy = reference(&fran.log_job(network_job("My emails come back")).await);
+    let (status, _) = change(
+        &lee,
+        &copy,
+        1,
+        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let before = desk.position().await;
+    let (status, outcomes) = lee
+        .post(
+            "/api/v1/jobs/bulk",
+            json!({
+                "jobs": [
+                    { "reference": original, "version": 2 },
+                    { "reference": copy, "version": 2 },
+                ],
+                "command": { "kind": "resolve", "code": "Fixed", "notes": "Mail relay fixed" },
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{outcomes}");
+    assert_eq!(outcomes[0]["outcome"], "done");
+    assert_eq!(
+        outcomes[1],
+        json!({ "outcome": "done", "reference": copy, "version": 3 }),
+        "resolved with its original"
+    );
+    assert_eq!(desk.position().await, before + 2, "each job resolved once");
+    let resolved = lee.get(&format!("/api/v1/jobs/{copy}")).await;
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(resolved["version"], 3);
+}

@@ -387,6 +387,7 @@ pub fn decide(
                 } else {
                     open_tasks_reason
                 },
+                original: None,
             }
         }
         Command::Comment {
@@ -776,6 +777,34 @@ pub fn decide_link(
     };
     stamp(&mut after, job.version, viewer, now);
     Ok((after, change, mirrored))
+}
+
+/// What resolving `original` does to one of its duplicates: resolves it
+/// with the same resolution, open tasks or not, unless it is resolved or
+/// closed already.
+pub fn resolve_with_original(
+    duplicate: &Job,
+    original: &Job,
+    viewer: &Viewer,
+    now: Timestamp,
+) -> Option<(Job, Change)> {
+    let resolution = original.resolution.clone()?;
+    if !duplicate.status.is_open() {
+        return None;
+    }
+    let mut after = duplicate.clone();
+    after.status = Status::Resolved;
+    after.resolution = Some(resolution.clone());
+    stamp(&mut after, duplicate.version, viewer, now);
+    Some((
+        after,
+        Change::Resolved {
+            from: duplicate.status,
+            resolution,
+            open_tasks_reason: None,
+            original: Some(original.reference),
+        },
+    ))
 }
 
 /// The other job's side of links made (or, when `removed`, undone) from one
@@ -1511,6 +1540,48 @@ mod tests {
         assert_eq!(
             change.describe(&person("tess")),
             "Tess linked the job: parent of J-1003, J-1004, J-1005, J-1006, J-1007 and 3 more"
+        );
+    }
+
+    #[test]
+    fn resolving_an_original_resolves_its_open_duplicates_the_same_way() {
+        let mut original = assigned_to_tess();
+        original.links.push(Link {
+            kind: LinkKind::DuplicatedBy,
+            other: JobRef(JobRef::FIRST + 2),
+        });
+        let (resolved, _) = run(
+            &original,
+            &tess(),
+            Command::Resolve {
+                code: "Fixed".into(),
+                notes: "Replaced the access point".into(),
+                open_tasks_reason: String::new(),
+            },
+        )
+        .expect("resolved");
+        let mut duplicate = job(2, 2, 5);
+        duplicate.tasks.push(Task {
+            id: 1,
+            title: "Call back".into(),
+            assignee: None,
+            done: false,
+        });
+        let (after, change) =
+            resolve_with_original(&duplicate, &resolved, &tess(), now()).expect("resolved too");
+        assert_eq!(after.status, Status::Resolved);
+        assert_eq!(after.resolution, resolved.resolution);
+        assert_eq!(after.version, duplicate.version + 1);
+        assert_eq!(
+            change.describe(&person("tess")),
+            "Tess resolved the original, J-1002, as Fixed, and this duplicate with it"
+        );
+        let mut closed = duplicate;
+        closed.status = Status::Closed;
+        assert!(resolve_with_original(&closed, &resolved, &tess(), now()).is_none());
+        assert!(
+            resolve_with_original(&after, &original, &tess(), now()).is_none(),
+            "an original that is not resolved resolves nothing"
         );
     }
 }

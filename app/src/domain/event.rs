@@ -53,6 +53,10 @@ pub enum Change {
         resolution: Resolution,
         /// Why it was resolved with tasks still open, if it was.
         open_tasks_reason: Option<String>,
+        /// The original this duplicate was resolved with, when resolving
+        /// the original resolved it.
+        #[serde(default)]
+        original: Option<JobRef>,
     },
     /// Fields of the job were edited.
     Edited {
@@ -208,9 +212,19 @@ impl Change {
                 Some(reason) => format!("{who} set the status to {} ({reason})", to.label()),
                 None => format!("{who} set the status to {}", to.label()),
             },
-            Change::Resolved { resolution, .. } => {
-                format!("{who} resolved the job as {}", resolution.code)
-            }
+            Change::Resolved {
+                resolution,
+                original: None,
+                ..
+            } => format!("{who} resolved the job as {}", resolution.code),
+            Change::Resolved {
+                resolution,
+                original: Some(original),
+                ..
+            } => format!(
+                "{who} resolved the original, {original}, as {}, and this duplicate with it",
+                resolution.code
+            ),
             Change::Edited { fields } => {
                 let changes: Vec<String> = fields
                     .iter()

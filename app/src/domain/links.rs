@@ -243,6 +243,29 @@ fn check_child(child: &Job, parent: &Job) -> Result<(), DeskError> {
     Ok(())
 }
 
+/// Checks that `parent` may close, given its children as they are now: not
+/// while any of them is still open.
+pub fn check_close(parent: &Job, children: &[Job]) -> Result<(), DeskError> {
+    let open: Vec<String> = children
+        .iter()
+        .filter(|c| c.status.is_open())
+        .map(|c| c.reference.to_string())
+        .collect();
+    match open.as_slice() {
+        [] => Ok(()),
+        [one] => Err(DeskError::forbidden(format!(
+            "{} is the parent of {one}, which is still open; resolve it or remove the link before you close {}.",
+            parent.reference, parent.reference
+        ))),
+        many => Err(DeskError::forbidden(format!(
+            "{} is the parent of {} open jobs ({}); resolve them or remove their links before you close it.",
+            parent.reference,
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +366,26 @@ mod tests {
         );
         // Related jobs may be closed: an old case is worth pointing at.
         assert!(check_link(&child, &closed, LinkKind::Related).is_ok());
+    }
+
+    #[test]
+    fn a_parent_closes_only_when_every_child_is_resolved_or_closed() {
+        let parent = job(1, 0, 0);
+        let mut children = vec![job(2, 2, 0), job(3, 2, 0)];
+        assert!(check_close(&parent, &[]).is_ok());
+        let error = check_close(&parent, &children).expect_err("refused");
+        assert!(
+            error.to_string().contains("2 open jobs (J-1003, J-1004)"),
+            "{error}"
+        );
+        children[0].status = Status::Resolved;
+        let error = check_close(&parent, &children).expect_err("refused");
+        assert!(
+            error.to_string().contains("J-1004, which is still open"),
+            "{error}"
+        );
+        children[1].status = Status::Closed;
+        assert!(check_close(&parent, &children).is_ok());
     }
 
     #[test]
