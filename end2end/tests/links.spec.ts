@@ -1,7 +1,8 @@
 // Linking jobs in the browser: a lead makes three reports children of a
 // major incident in one bulk action while a technician has the incident
 // open; the children appear there, where each stands stays live, and links
-// are made and removed from the job page.
+// are made and removed from the job page; a reply on the incident reaches
+// every child.
 import { expect, test } from "@playwright/test";
 
 import { logNetworkJob, open, signIn } from "./support";
@@ -48,6 +49,17 @@ test("a lead links three reports to a major incident and its page shows them liv
   });
   expect(take.status()).toBe(200);
   await expect(child).toContainText("Assigned");
+
+  // A reply on the incident goes to every child's client.
+  await tess.locator("select[name=action-kind]").selectOption("reply");
+  await tess.getByLabel("Also send it to the clients of the 3 child jobs").check();
+  await tess.locator("textarea[name=action-text]").fill("The core switch is being replaced.");
+  await tess.getByRole("button", { name: "Add to the job" }).click();
+  await expect(tess.getByTestId("job-page")).toContainText("The core switch is being replaced.");
+  const childPage = await signIn(browser, "tess");
+  await open(childPage, `/jobs/${children[1]}`);
+  await expect(childPage.getByTestId("job-page")).toContainText(`replied to the client, from the parent ${parent}`);
+  await expect(childPage.getByTestId("job-page")).toContainText("The core switch is being replaced.");
 
   // Linking from the page, and a refusal that says what to do.
   await tess.locator("select[name=link-kind]").selectOption("duplicate_of");

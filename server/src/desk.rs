@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::desk::{Desk, SessionToken};
-use app::domain::command::{BULK_MAX, decide, decide_link, mirror_links, resolve_with_original};
+use app::domain::command::{
+    BULK_MAX, decide, decide_link, mirror_links, pass_to_child, resolve_with_original,
+};
 use app::domain::links;
 use app::domain::views::SAVED_NAME_MAX;
 use app::domain::{
@@ -289,7 +291,8 @@ impl DeskService {
 
     /// Decides `command` on `job` with what it means for the jobs linked to
     /// it: a link's other side keeps the link too, a parent does not close
-    /// while a child is open, and resolving an original resolves its open
+    /// while a child is open, a reply on a parent can go to every open
+    /// child's client, and resolving an original resolves its open
     /// duplicates. The asked job's change comes first. `changed` holds the
     /// jobs this commit has changed already.
     async fn decide_with_links(
@@ -335,6 +338,24 @@ impl DeskService {
         }
         let (after, change) = decide(job, viewer, command, directory, now)?;
         let mut decided = Vec::new();
+        if let Command::Comment {
+            text,
+            to_children: true,
+            ..
+        } = command
+        {
+            for child in self.linked_jobs(job, LinkKind::ParentOf, changed).await? {
+                if let Some((replied, change)) =
+                    pass_to_child(&child, job.reference, text, viewer, now)
+                {
+                    decided.push(Decided {
+                        before: child,
+                        after: replied,
+                        change,
+                    });
+                }
+            }
+        }
         if matches!(command, Command::Resolve { .. }) {
             for duplicate in self
                 .linked_jobs(job, LinkKind::DuplicatedBy, changed)

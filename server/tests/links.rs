@@ -391,3 +391,58 @@ async fn a_bulk_resolve_takes_duplicates_along_once() {
     assert_eq!(resolved["status"], "resolved");
     assert_eq!(resolved["version"], 3);
 }
+
+#[tokio::test]
+async fn a_reply_on_a_major_incident_reaches_every_open_child() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let tess = desk.sign_in("tess").await;
+    let parent = reference(&fran.log_job(network_job("Major: internet down")).await);
+    let mut children = Vec::new();
+    for title in ["No internet in sales", "No internet in HR"] {
+        let child = reference(&fran.log_job(network_job(title)).await);
+        let (status, _) = change(
+            &tess,
+            &child,
+            1,
+            json!({ "kind": "link", "link": "child_of", "other": parent }),
+        )
+        .await;
+        assert_eq!(status, 200);
+        children.push(child);
+    }
+    let (status, _) = change(
+        &tess,
+        &children[1],
+        2,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Was a loose cable" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let before = desk.position().await;
+    let (status, body) = change(
+        &tess,
+        &parent,
+        3,
+        json!({ "kind": "comment", "action": "reply", "to_children": true,
+                "text": "The provider expects service back by noon." }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        desk.position().await,
+        before + 2,
+        "the parent and its one open child"
+    );
+    let page = tess
+        .get(&format!("/api/v1/jobs/{}/page", children[0]))
+        .await;
+    let last = page["history"].as_array().and_then(|h| h.last()).cloned();
+    let last = last.expect("entry");
+    assert_eq!(last["change"]["action"], "reply");
+    assert_eq!(last["change"]["parent"], json!(parent));
+    assert_eq!(
+        last["change"]["text"],
+        "The provider expects service back by noon."
+    );
+}

@@ -59,6 +59,10 @@ pub enum Command {
         /// Time spent, in minutes.
         #[serde(default)]
         minutes: Option<u32>,
+        /// For a reply on a parent: send it to the client of every open
+        /// child too.
+        #[serde(default)]
+        to_children: bool,
     },
     /// Edit the job's description fields; the priority follows the matrix.
     Edit {
@@ -394,8 +398,23 @@ pub fn decide(
             action,
             text,
             minutes,
+            to_children,
         } => {
             let text = required_text("text", text, "Write the note, reply or call summary.")?;
+            if *to_children {
+                if *action != ActionKind::Reply {
+                    return Err(DeskError::invalid(
+                        "to_children",
+                        "Only a reply to the client goes to the children's clients; choose Reply.",
+                    ));
+                }
+                if !job.links.iter().any(|l| l.kind == LinkKind::ParentOf) {
+                    return Err(DeskError::invalid(
+                        "to_children",
+                        format!("{} has no children to send the reply to.", job.reference),
+                    ));
+                }
+            }
             if let Some(m) = minutes
                 && *m > MINUTES_MAX
             {
@@ -412,6 +431,7 @@ pub fn decide(
                 action: *action,
                 text,
                 minutes,
+                parent: None,
             }
         }
         Command::Edit {
@@ -777,6 +797,31 @@ pub fn decide_link(
     };
     stamp(&mut after, job.version, viewer, now);
     Ok((after, change, mirrored))
+}
+
+/// A reply on `parent` passed on to one of its children, for that child's
+/// client; nothing when the child is resolved or closed.
+pub fn pass_to_child(
+    child: &Job,
+    parent: JobRef,
+    text: &str,
+    viewer: &Viewer,
+    now: Timestamp,
+) -> Option<(Job, Change)> {
+    if !child.status.is_open() {
+        return None;
+    }
+    let mut after = child.clone();
+    stamp(&mut after, child.version, viewer, now);
+    Some((
+        after,
+        Change::Commented {
+            action: ActionKind::Reply,
+            text: text.trim().to_owned(),
+            minutes: None,
+            parent: Some(parent),
+        },
+    ))
 }
 
 /// What resolving `original` does to one of its duplicates: resolves it
@@ -1269,6 +1314,7 @@ mod tests {
                 action: ActionKind::Call,
                 text: "Called the client".into(),
                 minutes: Some(15),
+                to_children: false,
             },
         )
         .expect("logged");
@@ -1279,6 +1325,7 @@ mod tests {
                 action: ActionKind::Note,
                 text: "Checked the switch".into(),
                 minutes: Some(20),
+                to_children: false,
             },
         )
         .expect("logged");
@@ -1291,6 +1338,7 @@ mod tests {
                     action: ActionKind::Note,
                     text: "   ".into(),
                     minutes: None,
+                    to_children: false,
                 }
             )
             .is_err()
@@ -1382,6 +1430,7 @@ mod tests {
                     action: ActionKind::Note,
                     text,
                     minutes,
+                    to_children: false,
                 }
             }),
             (
@@ -1583,5 +1632,50 @@ mod tests {
             resolve_with_original(&after, &original, &tess(), now()).is_none(),
             "an original that is not resolved resolves nothing"
         );
+    }
+
+    #[test]
+    fn a_reply_on_a_parent_goes_to_its_open_children() {
+        let reply = |to_children: bool, action: ActionKind| Command::Comment {
+            action,
+            text: " Power is back on floor 3 ".into(),
+            minutes: None,
+            to_children,
+        };
+        let lonely = job(1, 0, 0);
+        let error = run(&lonely, &tess(), reply(true, ActionKind::Reply)).expect_err("refused");
+        assert_eq!(
+            error.field_message("to_children"),
+            Some("J-1002 has no children to send the reply to.")
+        );
+        let mut parent = lonely;
+        parent.links.push(Link {
+            kind: LinkKind::ParentOf,
+            other: JobRef(JobRef::FIRST + 2),
+        });
+        assert!(run(&parent, &tess(), reply(true, ActionKind::Note)).is_err());
+        assert!(run(&parent, &tess(), reply(true, ActionKind::Reply)).is_ok());
+
+        let child = job(2, 2, 0);
+        let (after, change) =
+            pass_to_child(&child, parent.reference, " Power is back ", &tess(), now())
+                .expect("passed on");
+        assert_eq!(after.version, child.version + 1);
+        assert_eq!(
+            change,
+            Change::Commented {
+                action: ActionKind::Reply,
+                text: "Power is back".into(),
+                minutes: None,
+                parent: Some(parent.reference),
+            }
+        );
+        assert_eq!(
+            change.describe(&person("tess")),
+            "Tess replied to the client, from the parent J-1002"
+        );
+        let mut resolved = child;
+        resolved.status = Status::Resolved;
+        assert!(pass_to_child(&resolved, parent.reference, "x", &tess(), now()).is_none());
     }
 }

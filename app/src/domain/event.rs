@@ -33,6 +33,10 @@ pub enum Change {
         text: String,
         /// Time spent, in minutes.
         minutes: Option<u32>,
+        /// The parent this reply was sent from, when it was written there
+        /// for the clients of all its children.
+        #[serde(default)]
+        parent: Option<JobRef>,
     },
     /// The status moved through the lifecycle.
     StatusChanged {
@@ -207,7 +211,16 @@ impl Change {
             Change::Taken { previous: Some(p) } => {
                 format!("{who} took the job from {}", p.name)
             }
-            Change::Commented { action, .. } => format!("{who} {}", action.past_tense()),
+            Change::Commented {
+                action,
+                parent: None,
+                ..
+            } => format!("{who} {}", action.past_tense()),
+            Change::Commented {
+                action,
+                parent: Some(parent),
+                ..
+            } => format!("{who} {}, from the parent {parent}", action.past_tense()),
             Change::StatusChanged { to, reason, .. } => match reason {
                 Some(reason) => format!("{who} set the status to {} ({reason})", to.label()),
                 None => format!("{who} set the status to {}", to.label()),

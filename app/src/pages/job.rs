@@ -113,6 +113,8 @@ struct Drafts {
     urgency: RwSignal<String>,
     link_kind: RwSignal<String>,
     link_other: RwSignal<String>,
+    /// A reply on a parent goes to the clients of its children too.
+    to_children: RwSignal<bool>,
 }
 
 impl Drafts {
@@ -144,6 +146,7 @@ impl Drafts {
             urgency: text(),
             link_kind: RwSignal::new(LinkKind::Related.as_str().to_owned()),
             link_other: text(),
+            to_children: RwSignal::new(false),
         }
     }
 
@@ -153,6 +156,7 @@ impl Drafts {
             Form::Comment => {
                 self.comment.set(String::new());
                 self.minutes.set(String::new());
+                self.to_children.set(false);
             }
             Form::Task => self.task.set(String::new()),
             Form::Reassign => self.reassign_reason.set(String::new()),
@@ -373,7 +377,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 <div class="job-main">
                     <JobFields job viewer />
                     <Lifecycle job viewer drafts act problem directory />
-                    <Composer drafts typing act problem />
+                    <Composer job drafts typing act problem />
                     <History history />
                 </div>
                 <aside class="job-side">
@@ -553,6 +557,7 @@ fn Lifecycle(
 /// the others on the job.
 #[component]
 fn Composer(
+    job: RwSignal<Job>,
     drafts: Drafts,
     typing: RwSignal<bool>,
     act: Callback<(Form, Command)>,
@@ -561,6 +566,14 @@ fn Composer(
     // Each keystroke bumps the counter; typing ends three seconds after the
     // last one, or when the text is sent or left.
     let keystrokes = RwSignal::new(0u64);
+    let children = move || {
+        job.with(|j| {
+            j.links
+                .iter()
+                .filter(|l| l.kind == LinkKind::ParentOf)
+                .count()
+        })
+    };
     let on_input = move |ev: leptos::ev::Event| {
         drafts.comment.set(event_target_value(&ev));
         typing.set(true);
@@ -584,6 +597,7 @@ fn Composer(
                 action: kind_of(&drafts.comment_kind.get_untracked()),
                 text: drafts.comment.get_untracked(),
                 minutes,
+                to_children: drafts.to_children.get_untracked() && drafts.comment_kind.get_untracked() == "reply",
             }));
         }>
             <div class="row">
@@ -601,6 +615,13 @@ fn Composer(
             <label>"Text"
                 <textarea name="action-text" rows="3" prop:value=move || drafts.comment.get() on:input=on_input on:blur=move |_| typing.set(false)></textarea>
             </label>
+            <Show when=move || drafts.comment_kind.get() == "reply" && children() != 0>
+                <label class="check">
+                    <input type="checkbox" name="to-children" prop:checked=move || drafts.to_children.get()
+                        on:change=move |ev| drafts.to_children.set(event_target_checked(&ev)) />
+                    {move || format!("Also send it to the clients of the {} child jobs", children())}
+                </label>
+            </Show>
             <p class="muted">{move || if drafts.comment_kind.get() == "reply" { "A reply is public: the client will see it." } else { "Internal: clients never see notes or call logs." }}</p>
             <button type="submit">"Add to the job"</button>
             <Problem problem form=Form::Comment />
@@ -622,7 +643,7 @@ fn History(history: RwSignal<Vec<HistoryEntry>>) -> impl IntoView {
                         " "
                         <span class="what">{entry.describe()}</span>
                         {match &entry.change {
-                            Change::Commented { action, text, minutes } => Some(view! {
+                            Change::Commented { action, text, minutes, .. } => Some(view! {
                                 <blockquote class=if action.is_public() { "public" } else { "internal" }>
                                     <span class="tag">{if action.is_public() { "Public" } else { "Internal" }}</span>
                                     {minutes.map(|m| format!(" {m} min · "))}

@@ -764,6 +764,7 @@ fn BulkBar(
                 },
                 text: reason,
                 minutes: None,
+                to_children: false,
             },
             "resolve" => Command::Resolve {
                 code: directory
