@@ -88,6 +88,21 @@ fn replacements(
         .collect()
 }
 
+/// A job just marked a duplicate of an original that is resolved already is
+/// resolved with it at once, as resolving the original would have done.
+fn settle_duplicate(
+    duplicate: &Job,
+    original: &Job,
+    viewer: &Viewer,
+    now: Timestamp,
+) -> Option<Decided> {
+    resolve_with_original(duplicate, original, viewer, now).map(|(after, change)| Decided {
+        before: duplicate.clone(),
+        after,
+        change,
+    })
+}
+
 /// Logs an internal failure once, with what was being done, and answers with
 /// the generic error that the person sees.
 fn internal(doing: &'static str) -> impl FnOnce(StoreError) -> DeskError {
@@ -311,20 +326,36 @@ impl DeskService {
             };
             let (after, change, mirrored) = decide_link(job, &other, viewer, command, now)?;
             let removed = matches!(command, Command::Unlink { .. });
-            let (other_after, other_change) =
-                mirror_links(&other, vec![mirrored], removed, viewer, now);
-            return Ok(vec![
-                Decided {
-                    before: job.clone(),
-                    after,
-                    change,
-                },
-                Decided {
-                    before: other,
-                    after: other_after,
-                    change: other_change,
-                },
-            ]);
+            let mut decided = vec![Decided {
+                before: job.clone(),
+                after,
+                change,
+            }];
+            let other_now = match mirror_links(&other, vec![mirrored], removed, viewer, now) {
+                Some((other_after, other_change)) => {
+                    decided.push(Decided {
+                        before: other,
+                        after: other_after.clone(),
+                        change: other_change,
+                    });
+                    other_after
+                }
+                None => other,
+            };
+            let job_now = decided[0].after.clone();
+            let settled = match command {
+                Command::Link {
+                    link: LinkKind::DuplicateOf,
+                    ..
+                } => settle_duplicate(&job_now, &other_now, viewer, now),
+                Command::Link {
+                    link: LinkKind::DuplicatedBy,
+                    ..
+                } => settle_duplicate(&other_now, &job_now, viewer, now),
+                _ => None,
+            };
+            decided.extend(settled);
+            return Ok(decided);
         }
         if matches!(
             command,
@@ -664,10 +695,12 @@ impl Desk for DeskService {
                 }
             })
             .await?;
-        // The job asked about comes first; the linked jobs it changed follow.
+        // The asked job as the commit leaves it: a new duplicate of a
+        // resolved original is resolved after it is linked.
         events
             .into_iter()
-            .next()
+            .rev()
+            .find(|event| event.job.reference == reference)
             .map(|event| event.job)
             .ok_or(DeskError::Unavailable)
     }
@@ -926,21 +959,27 @@ impl Desk for DeskService {
                             reference: *reference,
                             reason,
                         };
-                        // Resolved already with its original, earlier in
-                        // this same request.
-                        if let Some(job) = changed.get(reference) {
-                            decided.push(BulkOutcome::Done {
-                                reference: *reference,
-                                version: job.version,
-                            });
-                            continue;
-                        }
                         let Some(job) = jobs.get(reference).filter(|j| viewer.can_see(j)) else {
                             decided.push(refuse(format!(
                                 "There is no job {reference} that you can see."
                             )));
                             continue;
                         };
+                        // Changed already, earlier in this request, through
+                        // a job linked to it: resolved with its original,
+                        // or given a reply from its parent.
+                        if let Some(now_is) = changed.get(reference) {
+                            decided.push(match command {
+                                Command::Resolve { .. } => BulkOutcome::Done {
+                                    reference: *reference,
+                                    version: now_is.version,
+                                },
+                                _ => refuse(format!(
+                                    "{reference} was changed already by this request, through a job linked to it."
+                                )),
+                            });
+                            continue;
+                        }
                         // "All that match" is decided on the jobs as they
                         // are when the change commits, not when it was asked.
                         if let Some(query) = &change.matching
@@ -970,11 +1009,20 @@ impl Desk for DeskService {
                                     other.links.push(link);
                                 }
                                 mirrored.push(link);
-                                vec![Decided {
+                                let settled = match command {
+                                    Command::Link {
+                                        link: LinkKind::DuplicateOf,
+                                        ..
+                                    } => settle_duplicate(&after, other, viewer, now),
+                                    _ => None,
+                                };
+                                let mut list = vec![Decided {
                                     before: job.clone(),
                                     after,
                                     change,
-                                }]
+                                }];
+                                list.extend(settled);
+                                list
                             }),
                             None => {
                                 self.decide_with_links(
@@ -985,9 +1033,14 @@ impl Desk for DeskService {
                         };
                         match decided_here {
                             Ok(list) => {
+                                let version = list
+                                    .iter()
+                                    .rev()
+                                    .find(|d| d.after.reference == *reference)
+                                    .map_or(job.version, |d| d.after.version);
                                 decided.push(BulkOutcome::Done {
                                     reference: *reference,
-                                    version: list.first().map_or(job.version, |d| d.after.version),
+                                    version,
                                 });
                                 for one in list {
                                     changed.insert(one.after.reference, one.after.clone());
@@ -998,9 +1051,9 @@ impl Desk for DeskService {
                         }
                     }
                     if let Some((before, _, mirrored)) = linked
-                        && !mirrored.is_empty()
+                        && let Some((after, change)) =
+                            mirror_links(&before, mirrored, removed, viewer, now)
                     {
-                        let (after, change) = mirror_links(&before, mirrored, removed, viewer, now);
                         changes.push(Decided {
                             before,
                             after,

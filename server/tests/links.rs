@@ -446,3 +446,56 @@ async fn a_reply_on_a_major_incident_reaches_every_open_child() {
         "The provider expects service back by noon."
     );
 }
+
+#[tokio::test]
+async fn a_late_duplicate_of_a_resolved_job_is_resolved_with_it() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let tess = desk.sign_in("tess").await;
+    let original = reference(&fran.log_job(network_job("Proxy rejects logins")).await);
+    let (status, _) = change(
+        &tess,
+        &original,
+        1,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Renewed the certificate" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let late = reference(
+        &fran
+            .log_job(network_job("Cannot log in through proxy"))
+            .await,
+    );
+    let before = desk.position().await;
+    let (status, job) = change(
+        &tess,
+        &late,
+        1,
+        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
+    )
+    .await;
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(job["status"], "resolved", "answered as the commit left it");
+    assert_eq!(job["version"], 3, "linked, then resolved");
+    assert_eq!(job["resolution"]["notes"], "Renewed the certificate");
+    assert_eq!(desk.position().await, before + 3);
+
+    // In bulk too; each outcome carries the job's last version.
+    let later = reference(&fran.log_job(network_job("Proxy says no")).await);
+    let (status, outcomes) = tess
+        .post(
+            "/api/v1/jobs/bulk",
+            json!({
+                "jobs": [{ "reference": later, "version": 1 }],
+                "command": { "kind": "link", "link": "duplicate_of", "other": original },
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{outcomes}");
+    assert_eq!(
+        outcomes[0],
+        json!({ "outcome": "done", "reference": later, "version": 3 })
+    );
+    let stored = tess.get(&format!("/api/v1/jobs/{later}")).await;
+    assert_eq!(stored["status"], "resolved");
+}

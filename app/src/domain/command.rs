@@ -725,12 +725,9 @@ pub fn decide(
                 done: *done,
             }
         }
-        Command::Link { .. } | Command::Unlink { .. } => {
-            return Err(DeskError::invalid(
-                "other",
-                "Name the other job to link: this change is decided on both jobs together.",
-            ));
-        }
+        // Reached only by a mistake in the calling code, which decides
+        // links on both jobs with `decide_link`: nothing the person can fix.
+        Command::Link { .. } | Command::Unlink { .. } => return Err(DeskError::Unavailable),
     };
     stamp(&mut after, job.version, viewer, now);
     Ok((after, change))
@@ -824,19 +821,23 @@ pub fn pass_to_child(
     ))
 }
 
-/// What resolving `original` does to one of its duplicates: resolves it
-/// with the same resolution, open tasks or not, unless it is resolved or
-/// closed already.
+/// What a resolved `original` does to one of its duplicates: resolves it
+/// with the same resolution, open tasks or not. Nothing when the original is
+/// open, when the duplicate is resolved or closed already, or when `viewer`
+/// could not resolve the duplicate themselves (it is out of their sight, or
+/// their role may not resolve it in its status): it then stays open for
+/// someone who can.
 pub fn resolve_with_original(
     duplicate: &Job,
     original: &Job,
     viewer: &Viewer,
     now: Timestamp,
 ) -> Option<(Job, Change)> {
-    let resolution = original.resolution.clone()?;
-    if !duplicate.status.is_open() {
+    if original.status.is_open() || !duplicate.status.is_open() || !viewer.can_see(duplicate) {
         return None;
     }
+    let resolution = original.resolution.clone()?;
+    lifecycle::check(Move::Resolve, duplicate.status, viewer.role).ok()?;
     let mut after = duplicate.clone();
     after.status = Status::Resolved;
     after.resolution = Some(resolution.clone());
@@ -853,17 +854,19 @@ pub fn resolve_with_original(
 }
 
 /// The other job's side of links made (or, when `removed`, undone) from one
-/// or many jobs at once: the job after, and its one change that lists them.
+/// or many jobs at once: the job after, and its one change that lists them;
+/// nothing when there is nothing to change (a link to remove that the other
+/// job does not hold).
 pub fn mirror_links(
     other: &Job,
     mirrored: Vec<Link>,
     removed: bool,
     viewer: &Viewer,
     now: Timestamp,
-) -> (Job, Change) {
+) -> Option<(Job, Change)> {
     let mut after = other.clone();
     let change = if removed {
-        let (gone, kept) = after
+        let (gone, kept): (Vec<Link>, Vec<Link>) = after
             .links
             .iter()
             .partition(|l| mirrored.iter().any(|m| m.other == l.other));
@@ -873,8 +876,12 @@ pub fn mirror_links(
         after.links.extend(mirrored.iter().copied());
         Change::Linked { links: mirrored }
     };
+    if matches!(&change, Change::Linked { links } | Change::Unlinked { links } if links.is_empty())
+    {
+        return None;
+    }
     stamp(&mut after, other.version, viewer, now);
-    (after, change)
+    Some((after, change))
 }
 
 fn task_mut(job: &mut Job, id: u32) -> Result<&mut Task, DeskError> {
@@ -1528,7 +1535,7 @@ mod tests {
             }
         );
         let (parent_after, parent_change) =
-            mirror_links(&parent, vec![mirrored], false, &tess(), now());
+            mirror_links(&parent, vec![mirrored], false, &tess(), now()).expect("mirrored");
         assert_eq!(parent_after.version, parent.version + 1);
         assert_eq!(parent_after.links, vec![mirrored]);
         assert_eq!(parent_change.name(), "linked");
@@ -1543,7 +1550,12 @@ mod tests {
             change.describe(&person("tess")),
             "Tess removed the link: child of J-1003"
         );
-        let (parent_done, _) = mirror_links(&parent_after, vec![mirrored], true, &tess(), now());
+        let (parent_done, _) =
+            mirror_links(&parent_after, vec![mirrored], true, &tess(), now()).expect("mirrored");
+        assert!(
+            mirror_links(&parent_done, vec![mirrored], true, &tess(), now()).is_none(),
+            "nothing to remove, nothing recorded"
+        );
         assert!(parent_done.links.is_empty());
         // Unlinking what is not linked says so.
         let error =
@@ -1583,7 +1595,8 @@ mod tests {
                 other: JobRef(JobRef::FIRST + n),
             })
             .collect();
-        let (after, change) = mirror_links(&parent, mirrored.clone(), false, &tess(), now());
+        let (after, change) =
+            mirror_links(&parent, mirrored.clone(), false, &tess(), now()).expect("mirrored");
         assert_eq!(after.links, mirrored);
         assert_eq!(after.version, parent.version + 1);
         assert_eq!(
@@ -1625,6 +1638,14 @@ mod tests {
             change.describe(&person("tess")),
             "Tess resolved the original, J-1002, as Fixed, and this duplicate with it"
         );
+        // Not what the resolver could not resolve themselves.
+        let front = viewer("fran", Role::FrontLine, &[]);
+        let mut in_progress = duplicate.clone();
+        in_progress.status = Status::InProgress;
+        assert!(resolve_with_original(&in_progress, &resolved, &front, now()).is_none());
+        assert!(resolve_with_original(&duplicate, &resolved, &front, now()).is_some());
+        let tom = viewer("tom", Role::Technician, &["desktop"]);
+        assert!(resolve_with_original(&duplicate, &resolved, &tom, now()).is_none());
         let mut closed = duplicate;
         closed.status = Status::Closed;
         assert!(resolve_with_original(&closed, &resolved, &tess(), now()).is_none());
