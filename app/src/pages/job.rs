@@ -81,6 +81,7 @@ enum Form {
     Task,
     Priority,
     Link,
+    Unlink,
 }
 
 /// What people are typing, kept across refusals and live updates.
@@ -169,7 +170,7 @@ impl Drafts {
             Form::Priority => self.priority_reason.set(String::new()),
             Form::Edit => self.editing.set(false),
             Form::Link => self.link_other.set(String::new()),
-            Form::Status | Form::Take => {}
+            Form::Status | Form::Take | Form::Unlink => {}
         }
     }
 }
@@ -226,6 +227,12 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
             let fresh = load_job(reference.to_string()).await?;
             // A live event may have landed while the reload was on its way:
             // keep whichever is newer, and every history entry once.
+            // Linked jobs as of the snapshot, unless live events for this
+            // job have overtaken it.
+            let current = job.with_untracked(|j| j.version) <= fresh.job.version;
+            if current {
+                linked.try_set(fresh.linked);
+            }
             job.try_update(|now| {
                 if fresh.job.version >= now.version {
                     *now = fresh.job;
@@ -240,7 +247,6 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 h.sort_by_key(|e| e.position);
             });
             watchers.try_set(fresh.watchers);
-            linked.try_set(fresh.linked);
             Ok(fresh.position)
         })
     };
@@ -291,17 +297,25 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 reference: of,
                 watchers: people,
             } if of == reference => watchers.try_set(people).is_none(),
+            // A linked job changed, or left this person's sight.
             LiveMessage::Event {
                 reference: of,
-                job: Some(other),
+                job: other,
                 ..
-            } => linked
-                .try_update(|list| {
-                    if let Some(entry) = list.iter_mut().find(|l| l.reference == of) {
-                        *entry = LinkedJob::from(&other);
-                    }
-                })
-                .is_some(),
+            } => match linked.try_with_untracked(|list| list.iter().any(|l| l.reference == of)) {
+                None => false,
+                Some(false) => true,
+                Some(true) => linked
+                    .try_update(|list| match other {
+                        Some(other) => {
+                            if let Some(entry) = list.iter_mut().find(|l| l.reference == of) {
+                                *entry = LinkedJob::from(&other);
+                            }
+                        }
+                        None => list.retain(|l| l.reference != of),
+                    })
+                    .is_some(),
+            },
             _ => true,
         }),
         reload: Rc::new(refresh),
@@ -383,7 +397,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 <aside class="job-side">
                     <Assignment job drafts act problem directory />
                     <Tasks job drafts act problem directory />
-                    <Links job linked drafts act problem />
+                    <Links job linked viewer drafts act problem />
                     <EditFields job drafts act problem />
                     <Show when=move || viewer.with_value(|v| matches!(v.role, Role::TeamLead | Role::Admin))>
                         <PriorityOverride drafts act problem />
@@ -826,10 +840,16 @@ fn link_label(kind: LinkKind) -> String {
 fn Links(
     job: RwSignal<Job>,
     linked: RwSignal<Vec<LinkedJob>>,
+    viewer: StoredValue<Viewer>,
     drafts: Drafts,
     act: Callback<(Form, Command)>,
     problem: RwSignal<Option<(Form, DeskError)>>,
 ) -> impl IntoView {
+    // The second line links jobs, and not on a closed job.
+    let can_change = move || {
+        viewer.with_value(|v| v.role != Role::FrontLine)
+            && job.with(|j| j.status != crate::domain::Status::Closed)
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let other = drafts.link_other.get_untracked();
@@ -866,8 +886,10 @@ fn Links(
                                     " " <span class="badge">{l.status.label()}</span>
                                 })}
                                 " "
-                                <button type="button" class="link small" aria-label=format!("Remove the link to {other}")
-                                    on:click=move |_| act.run((Form::Link, Command::Unlink { other }))>"Remove"</button>
+                                <Show when=can_change>
+                                    <button type="button" class="link small" aria-label=format!("Remove the link to {other}")
+                                        on:click=move |_| act.run((Form::Unlink, Command::Unlink { other }))>"Remove"</button>
+                                </Show>
                             </li>
                         }
                     }
@@ -876,6 +898,8 @@ fn Links(
             <Show when=move || job.with(|j| j.links.is_empty())>
                 <p class="muted">"Not linked to other jobs."</p>
             </Show>
+            <Problem problem form=Form::Unlink />
+            <Show when=can_change>
             <form class="form" on:submit=submit>
                 <label>"This job is"
                     <select name="link-kind" prop:value=move || drafts.link_kind.get() on:change=move |ev| drafts.link_kind.set(event_target_value(&ev))>
@@ -889,6 +913,7 @@ fn Links(
                 <button type="submit">"Link"</button>
                 <Problem problem form=Form::Link />
             </form>
+            </Show>
         </div>
     }
     .into_any()

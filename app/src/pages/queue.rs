@@ -57,31 +57,32 @@ fn encode_value(value: &str) -> String {
         .collect()
 }
 
+/// The queue query a page address holds.
+fn query_of(params: &leptos_router::params::ParamsMap) -> QueueQuery {
+    let pairs: Vec<(&str, String)> = [
+        "view",
+        "status",
+        "priority",
+        "group",
+        "technician",
+        "client",
+        "organisation",
+        "category",
+        "q",
+        "sort",
+        "cols",
+    ]
+    .into_iter()
+    .filter_map(|k| params.get(k).map(|v| (k, v)))
+    .collect();
+    QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+}
+
 /// The queue page.
 #[component]
 pub fn QueuePage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
-        params.with(|p| {
-            let pairs: Vec<(String, String)> = [
-                "view",
-                "status",
-                "priority",
-                "group",
-                "technician",
-                "client",
-                "organisation",
-                "category",
-                "q",
-                "sort",
-                "cols",
-            ]
-            .into_iter()
-            .filter_map(|k| p.get(k).map(|v| (k.to_owned(), v)))
-            .collect();
-            QueueQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        })
-    });
+    let query = Memo::new(move |_| params.with(query_of));
     let first = Resource::new(move || query.get(), |q| queue(q, 0, PAGE));
     let directory = Resource::new(|| (), |_| load_directory());
     view! {
@@ -546,10 +547,13 @@ fn Filters(
     });
     // A changed filter is a new page address: the view, its counts and the
     // live connection start again from it, without reloading the page.
+    // Changes build on the address as it is now, not on the page shown:
+    // a second change made while the first loads keeps the first.
+    let params = use_query_map();
     let navigate = leptos_router::hooks::use_navigate();
     let navigate = Callback::new(move |path: String| navigate(&path, Default::default()));
     let go = move |change: Box<dyn Fn(&mut QueueQuery)>| {
-        let mut q = query.get_value();
+        let mut q = params.with_untracked(query_of);
         change(&mut q);
         navigate.run(address(&q));
     };
@@ -733,9 +737,12 @@ fn BulkBar(
                         return;
                     }
                 };
-                Command::Link {
-                    link: link.get_untracked().parse().unwrap_or(LinkKind::Related),
-                    other,
+                match link.get_untracked().parse::<LinkKind>() {
+                    Ok(link) => Command::Link { link, other },
+                    Err(message) => {
+                        outcomes.set(Some(Err(DeskError::invalid("link", message))));
+                        return;
+                    }
                 }
             }
             "priority" => Command::OverridePriority {
