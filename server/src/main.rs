@@ -127,8 +127,22 @@ fn init_logs(level: &str) {
         .init();
 }
 
+/// How long the process waits, after its last database handle is gone,
+/// for the embedded engine to close its files. The engine does that in a
+/// task of its own, which would be cancelled (and log errors) if the process
+/// ended at once.
+const ENGINE_CLOSE: std::time::Duration = std::time::Duration::from_millis(500);
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let code = run().await;
+    tokio::time::sleep(ENGINE_CLOSE).await;
+    code
+}
+
+/// Runs the tool asked for, or the server; every database handle is
+/// dropped by the time this returns.
+async fn run() -> ExitCode {
     let mut flags = Flags::parse();
     let tool = flags.tool.take();
     let config = match configure(flags) {
