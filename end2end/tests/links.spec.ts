@@ -32,6 +32,7 @@ test("a lead links three reports to a major incident and its page shows them liv
   await lee.getByLabel("Link to job").fill(parent);
   await lee.getByRole("button", { name: "Apply" }).click();
   await expect(lee.getByTestId("bulk-result")).toContainText("3 done, 0 refused");
+  for (const n of [0, 1, 2]) await expect(rows.nth(n)).toContainText(`child of ${parent}`);
 
   // The incident's page lists its children without a reload.
   await expect(links).toHaveCount(3);

@@ -689,6 +689,22 @@ fn status_slug(status: Status) -> String {
         .unwrap_or_default()
 }
 
+/// How a row says where its job stands among linked jobs: "parent of 12",
+/// "child of J-1042", "duplicate of J-1042"; nothing for related jobs only.
+fn link_tag(links: &[crate::domain::Link]) -> Option<String> {
+    let children = links
+        .iter()
+        .filter(|l| l.kind == LinkKind::ParentOf)
+        .count();
+    if children > 0 {
+        return Some(format!("parent of {children}"));
+    }
+    links
+        .iter()
+        .find(|l| matches!(l.kind, LinkKind::ChildOf | LinkKind::DuplicateOf))
+        .map(ToString::to_string)
+}
+
 /// Bulk changes on the selected rows, or on everything that matches.
 #[component]
 fn BulkBar(
@@ -922,7 +938,12 @@ fn QueueRow(
             </td>
             <td class="ref"><a href=format!("/jobs/{reference}")>{reference.to_string()}</a></td>
             {shows(Column::Priority).then(|| view! { <td><span class="badge">{priority}</span></td> })}
-            {shows(Column::Title).then(|| view! { <td class="title"><a href=format!("/jobs/{reference}")>{job.title}</a></td> })}
+            {shows(Column::Title).then(|| view! {
+                <td class="title">
+                    <a href=format!("/jobs/{reference}")>{job.title}</a>
+                    {link_tag(&job.links).map(|tag| view! { " " <span class="tag link-tag">{tag}</span> })}
+                </td>
+            })}
             {shows(Column::Status).then(|| view! { <td>{job.status.label()}</td> })}
             {shows(Column::WhoseMove).then(|| view! { <td class="whose" data-testid="whose-move">{whose.label()}</td> })}
             {shows(Column::Group).then(|| view! { <td>{job.group.map(|g| g.name).unwrap_or_else(|| "—".into())}</td> })}
