@@ -78,3 +78,22 @@ test("a lead links three reports to a major incident and its page shows them liv
   await open(lee, `/jobs/${children[2]}`);
   await expect(lee.getByTestId("links").locator("li")).toHaveCount(0);
 });
+
+test("a report like the open job appears on its page as it is logged, and is linked from there", async ({ browser }) => {
+  const fran = await signIn(browser, "fran");
+  const first = await logNetworkJob(fran, "Turnstile at the loading dock stuck");
+  const tess = await signIn(browser, "tess");
+  await open(tess, `/jobs/${first}`);
+  await expect(tess.getByTestId("connection")).toHaveText("Live");
+  await expect(tess.getByTestId("similar")).toHaveCount(0);
+
+  const second = await logNetworkJob(fran, "Loading dock turnstile will not turn");
+  const suggestion = tess.locator(`[data-testid=similar] li[data-ref="${second}"]`);
+  await expect(suggestion).toContainText("dock, loading, turnstile");
+  await tess.getByRole("button", { name: `Link ${second} to this job` }).click();
+  await expect(tess.locator("input[name=link-other]")).toHaveValue(second);
+  await tess.locator("select[name=link-kind]").selectOption("duplicated_by");
+  await tess.getByRole("button", { name: "Link", exact: true }).click();
+  await expect(tess.locator(`[data-testid=links] li[data-ref="${second}"]`)).toContainText("Original of");
+  await expect(suggestion).toHaveCount(0);
+});

@@ -739,11 +739,16 @@ impl Desk for DeskService {
         Ok(JobSnapshot {
             viewer: viewer.clone(),
             position,
-            job,
             history,
             directory,
             watchers: self.hub.watchers(reference),
             linked,
+            similar: if job.status.is_open() {
+                self.hub.similar(viewer, &job)
+            } else {
+                Vec::new()
+            },
+            job,
         })
     }
 

@@ -251,6 +251,11 @@ impl Hub {
         self.lock().index.prune(Timestamp::now());
     }
 
+    /// The open jobs most like `job` that `viewer` may see, best first.
+    pub fn similar(&self, viewer: &Viewer, job: &Job) -> Vec<app::domain::SimilarJob> {
+        self.lock().index.similar(viewer, job)
+    }
+
     /// A job the queues hold (open or recently resolved).
     pub fn open_job(&self, reference: JobRef) -> Option<Job> {
         self.lock().index.get(reference).cloned()

@@ -499,3 +499,54 @@ async fn a_late_duplicate_of_a_resolved_job_is_resolved_with_it() {
     let stored = tess.get(&format!("/api/v1/jobs/{later}")).await;
     assert_eq!(stored["status"], "resolved");
 }
+
+#[tokio::test]
+async fn a_job_page_suggests_open_jobs_that_look_alike() {
+    let desk = Desk::start().await;
+    let fran = desk.sign_in("fran").await;
+    let tess = desk.sign_in("tess").await;
+    let first = reference(
+        &fran
+            .log_job(network_job("Badge reader rejects cards at the north gate"))
+            .await,
+    );
+    let alike = reference(
+        &fran
+            .log_job(network_job("North gate badge reader dead"))
+            .await,
+    );
+    let unlike = reference(&fran.log_job(network_job("Coffee machine leaking")).await);
+    let similar = |page: &Value| -> Vec<String> {
+        page["similar"]
+            .as_array()
+            .expect("similar")
+            .iter()
+            .map(|s| s["reference"].as_str().expect("reference").to_owned())
+            .collect()
+    };
+    let page = tess.get(&format!("/api/v1/jobs/{first}/page")).await;
+    assert_eq!(similar(&page), [alike.clone()], "{}", page["similar"]);
+    assert_eq!(
+        page["similar"][0]["shared"],
+        json!(["badge", "gate", "north", "reader"])
+    );
+    assert!(!similar(&page).contains(&unlike));
+
+    // Linked, it is no longer a suggestion; nor is a job out of sight.
+    let (status, _) = change(
+        &tess,
+        &first,
+        1,
+        json!({ "kind": "link", "link": "related", "other": alike }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let page = tess.get(&format!("/api/v1/jobs/{first}/page")).await;
+    assert!(similar(&page).is_empty(), "{}", page["similar"]);
+    let mut desktop = network_job("Badge reader at the north gate beeps");
+    desktop["group_id"] = json!("desktop");
+    desktop["category"] = json!("Hardware");
+    fran.log_job(desktop).await;
+    let page = tess.get(&format!("/api/v1/jobs/{first}/page")).await;
+    assert!(similar(&page).is_empty(), "Tess cannot see Desktop's job");
+}

@@ -63,4 +63,7 @@ pub struct JobSnapshot {
     /// The linked jobs the viewer may see, as they are now.
     #[serde(default)]
     pub linked: Vec<super::links::LinkedJob>,
+    /// Open jobs that look like this one, best first, while it is open.
+    #[serde(default)]
+    pub similar: Vec<super::similar::SimilarJob>,
 }

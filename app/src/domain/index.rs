@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::job::{Job, JobRef};
 use super::people::Viewer;
+use super::similar::{SimilarJob, rank, suggestion, title_words};
 use super::views::{BuiltInView, QueueQuery, RECENT_SECONDS, SortKey, views_holding};
 
 /// The most rows one page of a queue holds.
@@ -56,21 +57,27 @@ pub struct QueuePage {
 pub struct QueueIndex {
     entries: Vec<Entry>,
     places: HashMap<JobRef, usize>,
+    /// Every title word seen, numbered: entries keep numbers, not copies.
+    vocabulary: HashMap<String, u32>,
+    /// Each word by its number.
+    spelled: Vec<String>,
+    /// The jobs whose titles hold each word, by the word's number, for
+    /// suggesting similar jobs without reading every title.
+    postings: Vec<Vec<JobRef>>,
 }
 
-/// A job with its title and description in lower case, for text filters.
+/// A job with its title and description in lower case, for text filters,
+/// and the numbers of its title's words, for similar jobs.
 #[derive(Debug, Clone)]
 struct Entry {
     job: Job,
     text: String,
+    words: Vec<u32>,
 }
 
-impl Entry {
-    fn new(job: Job) -> Self {
-        let text = format!("{}\n{}", job.title, job.description).to_lowercase();
-        Self { job, text }
-    }
-}
+/// Words in more titles than this are too common to say two jobs are alike;
+/// skipping them bounds the work of a suggestion.
+const POSTINGS_MAX: usize = 20_000;
 
 fn recent(job: &Job, now: Timestamp) -> bool {
     job.status.is_open() || now.as_second() - job.updated_at.as_second() <= RECENT_SECONDS
@@ -90,22 +97,99 @@ impl QueueIndex {
     pub fn apply(&mut self, job: Job, now: Timestamp) {
         let reference = job.reference;
         match (self.places.get(&reference).copied(), recent(&job, now)) {
-            (Some(at), true) => self.entries[at] = Entry::new(job),
+            (Some(at), true) => {
+                let entry = self.entry(job);
+                if entry.words != self.entries[at].words {
+                    let old = std::mem::take(&mut self.entries[at].words);
+                    self.unpost(reference, &old);
+                    self.post(reference, &entry.words);
+                }
+                self.entries[at] = entry;
+            }
             (None, true) => {
+                let entry = self.entry(job);
+                self.post(reference, &entry.words);
                 self.places.insert(reference, self.entries.len());
-                self.entries.push(Entry::new(job));
+                self.entries.push(entry);
             }
             (Some(at), false) => self.remove_at(at),
             (None, false) => {}
         }
     }
 
+    /// The entry for `job`, numbering the words of its title that are new.
+    fn entry(&mut self, job: Job) -> Entry {
+        let text = format!("{}\n{}", job.title, job.description).to_lowercase();
+        let mut words: Vec<u32> = title_words(&job.title)
+            .into_iter()
+            .map(|word| match self.vocabulary.get(&word) {
+                Some(number) => *number,
+                None => {
+                    let number = self.spelled.len() as u32;
+                    self.vocabulary.insert(word.clone(), number);
+                    self.spelled.push(word);
+                    self.postings.push(Vec::new());
+                    number
+                }
+            })
+            .collect();
+        words.sort_unstable();
+        Entry { job, text, words }
+    }
+
+    fn post(&mut self, reference: JobRef, words: &[u32]) {
+        for word in words {
+            self.postings[*word as usize].push(reference);
+        }
+    }
+
+    fn unpost(&mut self, reference: JobRef, words: &[u32]) {
+        for word in words {
+            self.postings[*word as usize].retain(|r| *r != reference);
+        }
+    }
+
     fn remove_at(&mut self, at: usize) {
         let gone = self.entries.swap_remove(at);
+        self.unpost(gone.job.reference, &gone.words);
         self.places.remove(&gone.job.reference);
         if let Some(moved) = self.entries.get(at) {
             self.places.insert(moved.job.reference, at);
         }
+    }
+
+    /// The open jobs most like `job` that `viewer` may see, best first (see
+    /// [`super::similar`]).
+    pub fn similar(&self, viewer: &Viewer, job: &Job) -> Vec<SimilarJob> {
+        // Words the index has never seen are in no other title.
+        let words: Vec<u32> = title_words(&job.title)
+            .iter()
+            .filter_map(|w| self.vocabulary.get(w).copied())
+            .filter(|w| self.postings[*w as usize].len() <= POSTINGS_MAX)
+            .collect();
+        let mut shared: HashMap<JobRef, Vec<u32>> = HashMap::new();
+        for word in &words {
+            for reference in &self.postings[*word as usize] {
+                shared.entry(*reference).or_default().push(*word);
+            }
+        }
+        let mut found: Vec<SimilarJob> = shared
+            .into_iter()
+            .filter_map(|(reference, words)| {
+                let other = &self.entries[*self.places.get(&reference)?].job;
+                if !viewer.can_see(other) {
+                    return None;
+                }
+                let mut spelled: Vec<String> = words
+                    .iter()
+                    .map(|w| self.spelled[*w as usize].clone())
+                    .collect();
+                spelled.sort_unstable();
+                suggestion(job, other, spelled)
+            })
+            .collect();
+        rank(&mut found);
+        found
     }
 
     /// Forgets resolved jobs older than the "Recently resolved" window.
@@ -327,6 +411,64 @@ mod tests {
             let view_count = counts.iter().find(|c| c.view == view).map(|c| c.count);
             let held = index.jobs().filter(|j| view.holds(&tess, j, now())).count();
             proptest::prop_assert_eq!(view_count, Some(held));
+        }
+    }
+
+    proptest::proptest! {
+        /// Similar jobs found through the word postings are those found by
+        /// comparing the job with every job one by one, also after titles
+        /// change and jobs leave the index.
+        #[test]
+        fn similar_jobs_match_a_brute_force_reference(
+            specs in proptest::collection::vec((0u64..200, 0usize..6, 0usize..7, 0usize..3, proptest::bool::ANY), 1..120),
+            retitled in proptest::collection::vec((0usize..120, 0usize..6), 0..20),
+            asked in 0usize..120,
+        ) {
+            const TITLES: [&str; 6] = [
+                "VPN drops every few minutes",
+                "VPN drops at the branch office",
+                "Printer jams at the branch office",
+                "No Wi-Fi on the second floor",
+                "Wi-Fi drops on the second floor",
+                "Laptop will not boot",
+            ];
+            let mut jobs: Vec<Job> = specs.into_iter().map(|(n, title, status, organisation, desktop)| {
+                let mut j = job(n, 2, 30);
+                j.title = TITLES[title].into();
+                j.status = Status::ALL[status];
+                j.client.organisation = ["Acme", "Globex", "Initech"][organisation].into();
+                if desktop {
+                    j.group = Some(GroupRef { id: "desktop".into(), name: "Desktop".into() });
+                }
+                j
+            }).collect();
+            let mut index = QueueIndex::new(jobs.clone(), now());
+            for (at, title) in retitled {
+                let at = at % jobs.len();
+                // Closed long ago, the job leaves the index; reopened with
+                // another title, it comes back.
+                let mut gone = jobs[at].clone();
+                gone.status = Status::Closed;
+                gone.updated_at = Timestamp::UNIX_EPOCH;
+                index.apply(gone, now());
+                proptest::prop_assert!(index.get(jobs[at].reference).is_none());
+                jobs[at].title = TITLES[title].into();
+                jobs[at].status = Status::New;
+                index.apply(jobs[at].clone(), now());
+                if title % 2 == 0 {
+                    jobs[at].title = TITLES[(title + 1) % TITLES.len()].into();
+                    index.apply(jobs[at].clone(), now());
+                }
+            }
+            let tess = viewer("tess", Role::Technician, &["network"]);
+            let job = &jobs[asked % jobs.len()];
+            let mut expected: Vec<SimilarJob> = index
+                .jobs()
+                .filter(|other| tess.can_see(other))
+                .filter_map(|other| crate::domain::similar::similarity(job, other))
+                .collect();
+            rank(&mut expected);
+            proptest::prop_assert_eq!(index.similar(&tess, job), expected);
         }
     }
 

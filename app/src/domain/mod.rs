@@ -15,6 +15,7 @@ pub mod links;
 pub mod people;
 pub mod presence;
 pub mod queue;
+pub mod similar;
 pub mod views;
 
 pub use command::{BulkChange, BulkOutcome, BulkTarget, Command, Directory, JobCommand};
@@ -31,6 +32,7 @@ pub use links::{Link, LinkKind, LinkedJob};
 pub use people::{GroupWithMembers, Role, UserRef, Viewer};
 pub use presence::Watcher;
 pub use queue::QueueSnapshot;
+pub use similar::SimilarJob;
 pub use views::{BuiltInView, Column, QueueFilter, QueueQuery, SavedView, SortKey};
 
 /// Jobs built for tests of the rules.

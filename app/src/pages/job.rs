@@ -13,10 +13,11 @@ use super::sign_in::SignInForm;
 use crate::api::{change_job, load_job};
 use crate::domain::job::CATEGORIES;
 use crate::domain::lifecycle::available_moves;
+use crate::domain::similar::{rank, similarity};
 use crate::domain::{
     ActionKind, Change, Command, DeskError, Directory, EscalationLevel, HistoryEntry, Impact, Job,
     JobCommand, JobRef, JobSnapshot, LinkKind, LinkedJob, LiveMessage, Move, Priority, Role,
-    Urgency, Viewer, Watcher, WhoseMove,
+    SimilarJob, Urgency, Viewer, Watcher, WhoseMove,
 };
 use crate::live::{Connection, ConnectionBanner, LivePage, Reload, follow};
 
@@ -211,6 +212,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
     let history = RwSignal::new(snapshot.history);
     let watchers = RwSignal::new(snapshot.watchers);
     let linked = RwSignal::new(snapshot.linked);
+    let similar = RwSignal::new(snapshot.similar);
     let viewer = StoredValue::new(snapshot.viewer);
     let directory = StoredValue::new(snapshot.directory);
     let connection = RwSignal::new(Connection::Connecting);
@@ -232,6 +234,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
             let current = job.with_untracked(|j| j.version) <= fresh.job.version;
             if current {
                 linked.try_set(fresh.linked);
+                similar.try_set(fresh.similar);
             }
             job.try_update(|now| {
                 if fresh.job.version >= now.version {
@@ -265,8 +268,12 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                     return out_of_sight.try_set(true).is_none();
                 };
                 let _ = out_of_sight.try_set(false);
-                // A new link names a job the page knows nothing of yet.
-                if matches!(change, Change::Linked { .. }) {
+                // A new link names a job the page knows nothing of yet; a
+                // new title or a new link changes which jobs look alike.
+                if matches!(
+                    change,
+                    Change::Linked { .. } | Change::Unlinked { .. } | Change::Edited { .. }
+                ) {
                     leptos::task::spawn_local(async move {
                         let _ = refresh().await;
                     });
@@ -297,25 +304,41 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 reference: of,
                 watchers: people,
             } if of == reference => watchers.try_set(people).is_none(),
-            // A linked job changed, or left this person's sight.
+            // Another job changed: it may be linked to this one, or look
+            // like it (a spreading outage shows here as it spreads).
             LiveMessage::Event {
                 reference: of,
                 job: other,
                 ..
-            } => match linked.try_with_untracked(|list| list.iter().any(|l| l.reference == of)) {
-                None => false,
-                Some(false) => true,
-                Some(true) => linked
-                    .try_update(|list| match other {
+            } => {
+                let Some(alike) = job.try_with_untracked(|this| {
+                    other
+                        .as_ref()
+                        .filter(|_| this.status.is_open())
+                        .and_then(|other| similarity(this, other))
+                }) else {
+                    return false;
+                };
+                if linked.with_untracked(|list| list.iter().any(|l| l.reference == of)) {
+                    linked.update(|list| match &other {
                         Some(other) => {
                             if let Some(entry) = list.iter_mut().find(|l| l.reference == of) {
-                                *entry = LinkedJob::from(&other);
+                                *entry = LinkedJob::from(other);
                             }
                         }
                         None => list.retain(|l| l.reference != of),
-                    })
-                    .is_some(),
-            },
+                    });
+                }
+                let shown = similar.with_untracked(|list| list.iter().any(|s| s.reference == of));
+                if alike.is_some() || shown {
+                    similar.update(|list| {
+                        list.retain(|s| s.reference != of);
+                        list.extend(alike);
+                        rank(list);
+                    });
+                }
+                true
+            }
             _ => true,
         }),
         reload: Rc::new(refresh),
@@ -398,6 +421,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                     <Assignment job drafts act problem directory />
                     <Tasks job drafts act problem directory />
                     <Links job linked viewer drafts act problem />
+                    <Similar job similar drafts />
                     <EditFields job drafts act problem />
                     <Show when=move || viewer.with_value(|v| matches!(v.role, Role::TeamLead | Role::Admin))>
                         <PriorityOverride drafts act problem />
@@ -915,6 +939,45 @@ fn Links(
             </form>
             </Show>
         </div>
+    }
+    .into_any()
+}
+
+/// Open jobs that look like this one, live, each a click away from being
+/// linked to it.
+#[component]
+fn Similar(
+    job: RwSignal<Job>,
+    similar: RwSignal<Vec<SimilarJob>>,
+    drafts: Drafts,
+) -> impl IntoView {
+    view! {
+        <Show when=move || job.with(|j| j.status.is_open()) && similar.with(|s| !s.is_empty())>
+            <div class="card similar">
+                <h3>"Similar open jobs"</h3>
+                <ul class="link-list" data-testid="similar">
+                    <For each=move || similar.get() key=|s| (s.reference, s.status, s.score) let:found>
+                        {
+                            let other = found.reference;
+                            view! {
+                                <li data-ref=other.to_string()>
+                                    <a href=format!("/jobs/{other}")>{other.to_string()}</a> " "
+                                    <span class="linked-title">{found.title.clone()}</span>
+                                    " " <span class="badge">{found.status.label()}</span>
+                                    " " <span class="muted">{found.organisation.clone()} " · " {found.shared.join(", ")}</span>
+                                    " "
+                                    <button type="button" class="link small" aria-label=format!("Link {other} to this job")
+                                        on:click=move |_| {
+                                            drafts.link_other.set(other.to_string());
+                                            drafts.link_kind.set(LinkKind::Related.as_str().to_owned());
+                                        }>"Link…"</button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            </div>
+        </Show>
     }
     .into_any()
 }
