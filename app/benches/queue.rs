@@ -1,6 +1,7 @@
 //! How fast a queue answers from the in-memory index: the first page of a
 //! view and every view's count, for 1,000, 10,000 and 100,000 open jobs
-//! (plus resolved ones), as a technician and as a team lead see them.
+//! (plus resolved ones), as a technician and as a team lead see them; and
+//! the similar open jobs that a job's page shows.
 //!
 //! Run with `cargo bench -p app --bench queue`. Prints p50, p95 and p99 per
 //! size; BENCHMARKS.md keeps the results.
@@ -97,8 +98,21 @@ fn main() {
     ];
     println!("| open jobs | query | first page of 50 + counts: p50 | p95 | p99 |");
     println!("| --- | --- | --- | --- | --- |");
+    let mut similar = Vec::new();
     for open in [1_000, 10_000, 100_000] {
         let index = index_of(open, now);
+        // Similar jobs for an open job, as its page asks: the sample has a
+        // dozen titles, so about one open job in twelve shares its words,
+        // which makes this the crowded case.
+        if let Some(job) = index.jobs().find(|j| j.status.is_open()).cloned() {
+            let mut samples = Vec::with_capacity(100);
+            for _ in 0..100 {
+                let start = Instant::now();
+                std::hint::black_box(index.similar(&lee, &job));
+                samples.push(start.elapsed());
+            }
+            similar.push((open, percentiles(samples)));
+        }
         for (name, viewer, query) in &queries {
             let rounds = if open >= 100_000 { 100 } else { 400 };
             let mut samples = Vec::with_capacity(rounds);
@@ -110,5 +124,11 @@ fn main() {
             let (p50, p95, p99) = percentiles(samples);
             println!("| {open} | {name} | {p50:.2} ms | {p95:.2} ms | {p99:.2} ms |");
         }
+    }
+    println!();
+    println!("| open jobs | similar open jobs for one job's page: p50 | p95 | p99 |");
+    println!("| --- | --- | --- | --- |");
+    for (open, (p50, p95, p99)) in similar {
+        println!("| {open} | {p50:.2} ms | {p95:.2} ms | {p99:.2} ms |");
     }
 }

@@ -525,7 +525,12 @@ async fn a_job_page_suggests_open_jobs_that_look_alike() {
             .collect()
     };
     let page = tess.get(&format!("/api/v1/jobs/{first}/page")).await;
-    assert_eq!(similar(&page), [alike.clone()], "{}", page["similar"]);
+    assert_eq!(
+        similar(&page),
+        std::slice::from_ref(&alike),
+        "{}",
+        page["similar"]
+    );
     assert_eq!(
         page["similar"][0]["shared"],
         json!(["badge", "gate", "north", "reader"])

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::job::{Job, JobRef};
 use super::people::Viewer;
-use super::similar::{SimilarJob, rank, suggestion, title_words};
+use super::similar::{SIMILAR_SHOWN, SimilarJob, rank, rank_key, score, suggestion, title_words};
 use super::views::{BuiltInView, QueueQuery, RECENT_SECONDS, SortKey, views_holding};
 
 /// The most rows one page of a queue holds.
@@ -167,25 +167,40 @@ impl QueueIndex {
             .filter_map(|w| self.vocabulary.get(w).copied())
             .filter(|w| self.postings[*w as usize].len() <= POSTINGS_MAX)
             .collect();
-        let mut shared: HashMap<JobRef, Vec<u32>> = HashMap::new();
+        // How many of the words each candidate shares; then the best few
+        // are picked by score before anything is copied out.
+        let mut shared: HashMap<JobRef, usize> = HashMap::new();
         for word in &words {
             for reference in &self.postings[*word as usize] {
-                shared.entry(*reference).or_default().push(*word);
+                *shared.entry(*reference).or_default() += 1;
             }
         }
-        let mut found: Vec<SimilarJob> = shared
+        let mut best: Vec<(u32, &Entry)> = shared
             .into_iter()
-            .filter_map(|(reference, words)| {
-                let other = &self.entries[*self.places.get(&reference)?].job;
-                if !viewer.can_see(other) {
-                    return None;
-                }
-                let mut spelled: Vec<String> = words
+            .filter_map(|(reference, count)| {
+                let entry = &self.entries[*self.places.get(&reference)?];
+                let score = score(job, &entry.job, count)?;
+                viewer.can_see(&entry.job).then_some((score, entry))
+            })
+            .collect();
+        let order = |a: &(u32, &Entry), b: &(u32, &Entry)| {
+            rank_key(a.0, a.1.job.reference).cmp(&rank_key(b.0, b.1.job.reference))
+        };
+        if best.len() > SIMILAR_SHOWN {
+            best.select_nth_unstable_by(SIMILAR_SHOWN, order);
+            best.truncate(SIMILAR_SHOWN);
+        }
+        let mut found: Vec<SimilarJob> = best
+            .into_iter()
+            .filter_map(|(_, entry)| {
+                let mut spelled: Vec<String> = entry
+                    .words
                     .iter()
+                    .filter(|w| words.contains(w))
                     .map(|w| self.spelled[*w as usize].clone())
                     .collect();
                 spelled.sort_unstable();
-                suggestion(job, other, spelled)
+                suggestion(job, &entry.job, spelled)
             })
             .collect();
         rank(&mut found);

@@ -65,17 +65,8 @@ pub struct SimilarJob {
 /// (see [`title_words`]); nothing when it is not open, is `job` itself, is
 /// linked to it already, or is not alike enough.
 pub fn suggestion(job: &Job, other: &Job, shared: Vec<String>) -> Option<SimilarJob> {
-    if other.reference == job.reference
-        || !other.status.is_open()
-        || job.link_to(other.reference).is_some()
-        || shared.is_empty()
-    {
-        return None;
-    }
-    let score = 2 * shared.len() as u32
-        + u32::from(other.client.organisation == job.client.organisation)
-        + u32::from(other.category == job.category);
-    (score >= SCORE_MIN).then(|| SimilarJob {
+    let score = score(job, other, shared.len())?;
+    Some(SimilarJob {
         reference: other.reference,
         title: other.title.clone(),
         status: other.status,
@@ -83,6 +74,22 @@ pub fn suggestion(job: &Job, other: &Job, shared: Vec<String>) -> Option<Similar
         shared,
         score,
     })
+}
+
+/// The score of [`suggestion`] from how many words the titles share, with
+/// nothing copied: enough to pick the best among thousands.
+pub fn score(job: &Job, other: &Job, shared: usize) -> Option<u32> {
+    if other.reference == job.reference
+        || !other.status.is_open()
+        || shared == 0
+        || job.link_to(other.reference).is_some()
+    {
+        return None;
+    }
+    let score = 2 * shared as u32
+        + u32::from(other.client.organisation == job.client.organisation)
+        + u32::from(other.category == job.category);
+    (score >= SCORE_MIN).then_some(score)
 }
 
 /// [`suggestion`] for two jobs as they are.
@@ -98,8 +105,13 @@ pub fn similarity(job: &Job, other: &Job) -> Option<SimilarJob> {
 /// Puts the most alike first (the newest first among equals, as an outage
 /// shows in the latest reports) and keeps [`SIMILAR_SHOWN`] of them.
 pub fn rank(found: &mut Vec<SimilarJob>) {
-    found.sort_unstable_by_key(|s| (Reverse(s.score), Reverse(s.reference)));
+    found.sort_unstable_by_key(|s| rank_key(s.score, s.reference));
     found.truncate(SIMILAR_SHOWN);
+}
+
+/// The order [`rank`] puts suggestions in, as a key: smaller comes first.
+pub fn rank_key(score: u32, reference: JobRef) -> (Reverse<u32>, Reverse<JobRef>) {
+    (Reverse(score), Reverse(reference))
 }
 
 #[cfg(test)]
