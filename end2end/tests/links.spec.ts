@@ -53,7 +53,7 @@ test("a lead links three reports to a major incident and its page shows them liv
 
   // A reply on the incident goes to every child's client.
   await tess.locator("select[name=action-kind]").selectOption("reply");
-  await tess.getByLabel("Also send it to the clients of the 3 child jobs").check();
+  await tess.getByLabel("Also send it to the clients of the 3 open child jobs").check();
   await tess.locator("textarea[name=action-text]").fill("The core switch is being replaced.");
   await tess.getByRole("button", { name: "Add to the job" }).click();
   await expect(tess.getByTestId("job-page")).toContainText("The core switch is being replaced.");
@@ -90,7 +90,7 @@ test("a report like the open job appears on its page as it is logged, and is lin
   const second = await logNetworkJob(fran, "Loading dock turnstile will not turn");
   const suggestion = tess.locator(`[data-testid=similar] li[data-ref="${second}"]`);
   await expect(suggestion).toContainText("dock, loading, turnstile");
-  await tess.getByRole("button", { name: `Link ${second} to this job` }).click();
+  await tess.getByRole("button", { name: `Choose ${second} in the link form` }).click();
   await expect(tess.locator("input[name=link-other]")).toHaveValue(second);
   await tess.locator("select[name=link-kind]").selectOption("duplicated_by");
   await tess.getByRole("button", { name: "Link", exact: true }).click();

@@ -386,6 +386,15 @@ impl DeskService {
                     });
                 }
             }
+            if decided.is_empty() {
+                return Err(DeskError::invalid(
+                    "to_children",
+                    format!(
+                        "None of {}'s children is open and yours to see; send the reply on this job only.",
+                        job.reference
+                    ),
+                ));
+            }
         }
         if matches!(command, Command::Resolve { .. }) {
             for duplicate in self
@@ -921,6 +930,18 @@ impl Desk for DeskService {
         if targets.is_empty() {
             return Err(DeskError::invalid("jobs", "Select at least one job."));
         }
+        if matches!(
+            change.command,
+            Command::Comment {
+                to_children: true,
+                ..
+            }
+        ) {
+            return Err(DeskError::invalid(
+                "to_children",
+                "A reply for the children's clients is sent from one parent at a time; reply on the parent's page.",
+            ));
+        }
         if targets.len() > BULK_MAX {
             return Err(DeskError::invalid(
                 "jobs",
@@ -1059,11 +1080,28 @@ impl Desk for DeskService {
                         && let Some((after, change)) =
                             mirror_links(&before, mirrored, removed, viewer, now)
                     {
+                        // Made the duplicate of a resolved original: the
+                        // one job is resolved with it, as it would be alone.
+                        let settled = match command {
+                            Command::Link {
+                                link: LinkKind::DuplicatedBy,
+                                ..
+                            } => after
+                                .links
+                                .iter()
+                                .find(|l| l.kind == LinkKind::DuplicateOf)
+                                .and_then(|l| changed.get(&l.other))
+                                .and_then(|original| {
+                                    settle_duplicate(&after, original, viewer, now)
+                                }),
+                            _ => None,
+                        };
                         changes.push(Decided {
                             before,
                             after,
                             change,
                         });
+                        changes.extend(settled);
                     }
                     *outcomes.lock().unwrap_or_else(|p| p.into_inner()) = decided;
                     Ok(replacements(counters.position + 1, now, viewer, changes))

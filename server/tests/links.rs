@@ -445,6 +445,39 @@ async fn a_reply_on_a_major_incident_reaches_every_open_child() {
         last["change"]["text"],
         "The provider expects service back by noon."
     );
+
+    // Not in bulk, and not when no child is left open: then nothing is
+    // written, not even on the parent.
+    let (status, body) = tess
+        .post(
+            "/api/v1/jobs/bulk",
+            json!({
+                "jobs": [{ "reference": parent, "version": 4 }],
+                "command": { "kind": "comment", "action": "reply", "to_children": true, "text": "x" },
+            }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["errors"][0]["field"], "to_children");
+    let (status, _) = change(
+        &tess,
+        &children[0],
+        3,
+        json!({ "kind": "resolve", "code": "Fixed", "notes": "Provider fixed it" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let at = desk.position().await;
+    let (status, body) = change(
+        &tess,
+        &parent,
+        4,
+        json!({ "kind": "comment", "action": "reply", "to_children": true, "text": "All clear." }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(message(&body).contains("None of"), "{body}");
+    assert_eq!(desk.position().await, at, "nothing written");
 }
 
 #[tokio::test]

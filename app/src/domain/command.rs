@@ -797,7 +797,8 @@ pub fn decide_link(
 }
 
 /// A reply on `parent` passed on to one of its children, for that child's
-/// client; nothing when the child is resolved or closed.
+/// client; nothing when the child is resolved or closed, or out of the
+/// viewer's sight (their reply does not reach clients they may not see).
 pub fn pass_to_child(
     child: &Job,
     parent: JobRef,
@@ -805,7 +806,7 @@ pub fn pass_to_child(
     viewer: &Viewer,
     now: Timestamp,
 ) -> Option<(Job, Change)> {
-    if !child.status.is_open() {
+    if !child.status.is_open() || !viewer.can_see(child) {
         return None;
     }
     let mut after = child.clone();
@@ -1636,7 +1637,7 @@ mod tests {
         assert_eq!(after.version, duplicate.version + 1);
         assert_eq!(
             change.describe(&person("tess")),
-            "Tess resolved the original, J-1002, as Fixed, and this duplicate with it"
+            "Tess resolved the job as Fixed, with its original J-1002"
         );
         // Not what the resolver could not resolve themselves.
         let front = viewer("fran", Role::FrontLine, &[]);
@@ -1695,8 +1696,13 @@ mod tests {
             change.describe(&person("tess")),
             "Tess replied to the client, from the parent J-1002"
         );
-        let mut resolved = child;
+        let mut resolved = child.clone();
         resolved.status = Status::Resolved;
         assert!(pass_to_child(&resolved, parent.reference, "x", &tess(), now()).is_none());
+        let tom = viewer("tom", Role::Technician, &["desktop"]);
+        assert!(
+            pass_to_child(&child, parent.reference, "x", &tom, now()).is_none(),
+            "not to a client out of the replier's sight"
+        );
     }
 }

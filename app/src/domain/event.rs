@@ -235,7 +235,7 @@ impl Change {
                 original: Some(original),
                 ..
             } => format!(
-                "{who} resolved the original, {original}, as {}, and this duplicate with it",
+                "{who} resolved the job as {}, with its original {original}",
                 resolution.code
             ),
             Change::Edited { fields } => {

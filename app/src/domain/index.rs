@@ -75,10 +75,6 @@ struct Entry {
     words: Vec<u32>,
 }
 
-/// Words in more titles than this are too common to say two jobs are alike;
-/// skipping them bounds the work of a suggestion.
-const POSTINGS_MAX: usize = 20_000;
-
 fn recent(job: &Job, now: Timestamp) -> bool {
     job.status.is_open() || now.as_second() - job.updated_at.as_second() <= RECENT_SECONDS
 }
@@ -165,7 +161,6 @@ impl QueueIndex {
         let words: Vec<u32> = title_words(&job.title)
             .iter()
             .filter_map(|w| self.vocabulary.get(w).copied())
-            .filter(|w| self.postings[*w as usize].len() <= POSTINGS_MAX)
             .collect();
         // How many of the words each candidate shares; then the best few
         // are picked by score before anything is copied out.

@@ -45,7 +45,7 @@ pub fn title_words(title: &str) -> Vec<String> {
 }
 
 /// An open job that looks like the one on the page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SimilarJob {
     /// Which job.
     pub reference: JobRef,

@@ -228,10 +228,12 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
         Box::pin(async move {
             let fresh = load_job(reference.to_string()).await?;
             // A live event may have landed while the reload was on its way:
-            // keep whichever is newer, and every history entry once.
-            // Linked jobs as of the snapshot, unless live events for this
-            // job have overtaken it.
-            let current = job.with_untracked(|j| j.version) <= fresh.job.version;
+            // keep whichever is newer, and every history entry once. Linked
+            // and similar jobs are taken as of the snapshot unless live
+            // events for this job have overtaken it. The page may be gone.
+            let Some(current) = job.try_with_untracked(|j| j.version <= fresh.job.version) else {
+                return Ok(fresh.position);
+            };
             if current {
                 linked.try_set(fresh.linked);
                 similar.try_set(fresh.similar);
@@ -272,7 +274,10 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 // new title or a new link changes which jobs look alike.
                 if matches!(
                     change,
-                    Change::Linked { .. } | Change::Unlinked { .. } | Change::Edited { .. }
+                    Change::Linked { .. }
+                        | Change::Unlinked { .. }
+                        | Change::Edited { .. }
+                        | Change::StatusChanged { .. }
                 ) {
                     leptos::task::spawn_local(async move {
                         let _ = refresh().await;
@@ -330,6 +335,13 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                     });
                 }
                 let shown = similar.with_untracked(|list| list.iter().any(|s| s.reference == of));
+                // One that stops looking alike leaves a place that another,
+                // further down the server's list, may take.
+                if shown && alike.is_none() {
+                    leptos::task::spawn_local(async move {
+                        let _ = refresh().await;
+                    });
+                }
                 if alike.is_some() || shown {
                     similar.update(|list| {
                         list.retain(|s| s.reference != of);
@@ -414,14 +426,14 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 <div class="job-main">
                     <JobFields job viewer />
                     <Lifecycle job viewer drafts act problem directory />
-                    <Composer job drafts typing act problem />
+                    <Composer job linked drafts typing act problem />
                     <History history />
                 </div>
                 <aside class="job-side">
                     <Assignment job drafts act problem directory />
                     <Tasks job drafts act problem directory />
                     <Links job linked viewer drafts act problem />
-                    <Similar job similar drafts />
+                    <Similar job similar viewer drafts />
                     <EditFields job drafts act problem />
                     <Show when=move || viewer.with_value(|v| matches!(v.role, Role::TeamLead | Role::Admin))>
                         <PriorityOverride drafts act problem />
@@ -596,6 +608,7 @@ fn Lifecycle(
 #[component]
 fn Composer(
     job: RwSignal<Job>,
+    linked: RwSignal<Vec<LinkedJob>>,
     drafts: Drafts,
     typing: RwSignal<bool>,
     act: Callback<(Form, Command)>,
@@ -604,12 +617,20 @@ fn Composer(
     // Each keystroke bumps the counter; typing ends three seconds after the
     // last one, or when the text is sent or left.
     let keystrokes = RwSignal::new(0u64);
+    // The open children the reply would reach: `linked` holds only the
+    // linked jobs this person may see.
     let children = move || {
         job.with(|j| {
-            j.links
-                .iter()
-                .filter(|l| l.kind == LinkKind::ParentOf)
-                .count()
+            linked.with(|list| {
+                j.links
+                    .iter()
+                    .filter(|l| l.kind == LinkKind::ParentOf)
+                    .filter(|l| {
+                        list.iter()
+                            .any(|c| c.reference == l.other && c.status.is_open())
+                    })
+                    .count()
+            })
         })
     };
     let on_input = move |ev: leptos::ev::Event| {
@@ -657,7 +678,10 @@ fn Composer(
                 <label class="check">
                     <input type="checkbox" name="to-children" prop:checked=move || drafts.to_children.get()
                         on:change=move |ev| drafts.to_children.set(event_target_checked(&ev)) />
-                    {move || format!("Also send it to the clients of the {} child jobs", children())}
+                    {move || match children() {
+                        1 => "Also send it to the client of the open child job".to_owned(),
+                        n => format!("Also send it to the clients of the {n} open child jobs"),
+                    }}
                 </label>
             </Show>
             <p class="muted">{move || if drafts.comment_kind.get() == "reply" { "A reply is public: the client will see it." } else { "Internal: clients never see notes or call logs." }}</p>
@@ -943,20 +967,38 @@ fn Links(
     .into_any()
 }
 
+/// Puts the cursor in the link form's job field, so that the kind of link
+/// is one choice away.
+fn focus_link_form() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let field = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("input[name=link-other]").ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(field) = field {
+            let _ = field.focus();
+        }
+    }
+}
+
 /// Open jobs that look like this one, live, each a click away from being
 /// linked to it.
 #[component]
 fn Similar(
     job: RwSignal<Job>,
     similar: RwSignal<Vec<SimilarJob>>,
+    viewer: StoredValue<Viewer>,
     drafts: Drafts,
 ) -> impl IntoView {
+    let can_link = move || viewer.with_value(|v| v.role != Role::FrontLine);
     view! {
         <Show when=move || job.with(|j| j.status.is_open()) && similar.with(|s| !s.is_empty())>
             <div class="card similar">
                 <h3>"Similar open jobs"</h3>
                 <ul class="link-list" data-testid="similar">
-                    <For each=move || similar.get() key=|s| (s.reference, s.status, s.score) let:found>
+                    <For each=move || similar.get() key=|s| s.clone() let:found>
                         {
                             let other = found.reference;
                             view! {
@@ -966,11 +1008,13 @@ fn Similar(
                                     " " <span class="badge">{found.status.label()}</span>
                                     " " <span class="muted">{found.organisation.clone()} " · " {found.shared.join(", ")}</span>
                                     " "
-                                    <button type="button" class="link small" aria-label=format!("Link {other} to this job")
-                                        on:click=move |_| {
-                                            drafts.link_other.set(other.to_string());
-                                            drafts.link_kind.set(LinkKind::Related.as_str().to_owned());
-                                        }>"Link…"</button>
+                                    <Show when=can_link>
+                                        <button type="button" class="link small" aria-label=format!("Choose {other} in the link form")
+                                            on:click=move |_| {
+                                                drafts.link_other.set(other.to_string());
+                                                focus_link_form();
+                                            }>"Link…"</button>
+                                    </Show>
                                 </li>
                             }
                         }
