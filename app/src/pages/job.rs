@@ -931,7 +931,7 @@ fn Links(
                                 <a href=format!("/jobs/{other}")>{other.to_string()}</a> " "
                                 {move || about().map(|l| view! {
                                     <span class="linked-title">{l.title}</span>
-                                    " " <span class="badge">{l.status.label()}</span>
+                                    " " <span class="state">{l.status.label()}</span>
                                 })}
                                 " "
                                 <Show when=can_change>
@@ -1005,7 +1005,7 @@ fn Similar(
                                 <li data-ref=other.to_string()>
                                     <a href=format!("/jobs/{other}")>{other.to_string()}</a> " "
                                     <span class="linked-title">{found.title.clone()}</span>
-                                    " " <span class="badge">{found.status.label()}</span>
+                                    " " <span class="state">{found.status.label()}</span>
                                     " " <span class="muted">{found.organisation.clone()} " · " {found.shared.join(", ")}</span>
                                     " "
                                     <Show when=can_link>

@@ -940,8 +940,9 @@ fn QueueRow(
             {shows(Column::Priority).then(|| view! { <td><span class="badge">{priority}</span></td> })}
             {shows(Column::Title).then(|| view! {
                 <td class="title">
+                    // The tag comes first: a long title is cut at the end.
+                    {link_tag(&job.links).map(|tag| view! { <span class="tag link-tag">{tag}</span> " " })}
                     <a href=format!("/jobs/{reference}")>{job.title}</a>
-                    {link_tag(&job.links).map(|tag| view! { " " <span class="tag link-tag">{tag}</span> })}
                 </td>
             })}
             {shows(Column::Status).then(|| view! { <td>{job.status.label()}</td> })}
