@@ -20,6 +20,38 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[at].as_secs_f64() * 1000.0
 }
 
+/// Sends one bulk change of `command` to `jobs` (queue rows, at the versions
+/// they show); answers how many were done and how long the request took.
+async fn bulk(
+    http: &reqwest::Client,
+    origin: &str,
+    cookie: &str,
+    jobs: &[Value],
+    command: Value,
+) -> (usize, Duration) {
+    let targets: Vec<Value> = jobs
+        .iter()
+        .map(|j| json!({ "reference": j["reference"], "version": j["version"] }))
+        .collect();
+    let started = Instant::now();
+    let outcomes: Value = http
+        .post(format!("{origin}/api/v1/jobs/bulk"))
+        .header("cookie", cookie)
+        .json(&json!({ "jobs": targets, "command": command }))
+        .send()
+        .await
+        .expect("bulk")
+        .json()
+        .await
+        .expect("json");
+    let elapsed = started.elapsed();
+    let done = outcomes
+        .as_array()
+        .map(|o| o.iter().filter(|o| o["outcome"] == "done").count())
+        .unwrap_or(0);
+    (done, elapsed)
+}
+
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
@@ -115,32 +147,17 @@ async fn main() {
         .await
         .expect("json");
     jobs.extend(more["rows"].as_array().cloned().unwrap_or_default());
-    let targets: Vec<Value> = jobs
-        .iter()
-        .map(|j| json!({ "reference": j["reference"], "version": j["version"] }))
-        .collect();
-    let started = Instant::now();
-    let outcomes: Value = http
-        .post(format!("{origin}/api/v1/jobs/bulk"))
-        .header("cookie", &cookie)
-        .json(&json!({
-            "jobs": targets,
-            "command": { "kind": "reassign", "group_id": "desktop", "reason": "Load test" },
-        }))
-        .send()
-        .await
-        .expect("bulk")
-        .json()
-        .await
-        .expect("json");
-    let elapsed = started.elapsed();
-    let done = outcomes
-        .as_array()
-        .map(|o| o.iter().filter(|o| o["outcome"] == "done").count())
-        .unwrap_or(0);
+    let (done, elapsed) = bulk(
+        &http,
+        &origin,
+        &cookie,
+        &jobs,
+        json!({ "kind": "reassign", "group_id": "desktop", "reason": "Load test" }),
+    )
+    .await;
     println!(
         "bulk reassign of {} jobs: {done} done in {:.2} s",
-        targets.len(),
+        jobs.len(),
         elapsed.as_secs_f64()
     );
 
@@ -168,32 +185,17 @@ async fn main() {
     }
     let parent = children.remove(0);
     let parent_ref = parent["reference"].as_str().expect("reference").to_owned();
-    let targets: Vec<Value> = children
-        .iter()
-        .map(|j| json!({ "reference": j["reference"], "version": j["version"] }))
-        .collect();
-    let started = Instant::now();
-    let outcomes: Value = http
-        .post(format!("{origin}/api/v1/jobs/bulk"))
-        .header("cookie", &cookie)
-        .json(&json!({
-            "jobs": targets,
-            "command": { "kind": "link", "link": "child_of", "other": parent_ref },
-        }))
-        .send()
-        .await
-        .expect("bulk")
-        .json()
-        .await
-        .expect("json");
-    let elapsed = started.elapsed();
-    let done = outcomes
-        .as_array()
-        .map(|o| o.iter().filter(|o| o["outcome"] == "done").count())
-        .unwrap_or(0);
+    let (done, elapsed) = bulk(
+        &http,
+        &origin,
+        &cookie,
+        &children,
+        json!({ "kind": "link", "link": "child_of", "other": parent_ref }),
+    )
+    .await;
     println!(
         "bulk link of {} jobs as children of {parent_ref}: {done} done in {:.2} s",
-        targets.len(),
+        children.len(),
         elapsed.as_secs_f64()
     );
 

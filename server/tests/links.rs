@@ -17,6 +17,22 @@ async fn change(person: &Person, reference: &str, version: u64, command: Value) 
         .await
 }
 
+async fn link(
+    person: &Person,
+    reference: &str,
+    version: u64,
+    kind: &str,
+    other: &str,
+) -> (u16, Value) {
+    change(
+        person,
+        reference,
+        version,
+        json!({ "kind": "link", "link": kind, "other": other }),
+    )
+    .await
+}
+
 fn reference(job: &Value) -> String {
     job["reference"].as_str().expect("reference").to_owned()
 }
@@ -41,13 +57,7 @@ async fn a_link_is_kept_on_both_jobs_in_one_commit_and_pushed_for_both() {
     live.caught_up().await;
     let before = desk.position().await;
 
-    let (status, job) = change(
-        &tess,
-        &copy,
-        1,
-        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
-    )
-    .await;
+    let (status, job) = link(&tess, &copy, 1, "duplicate_of", &original).await;
     assert_eq!(status, 200, "{job}");
     assert_eq!(
         job["links"],
@@ -70,35 +80,17 @@ async fn a_link_is_kept_on_both_jobs_in_one_commit_and_pushed_for_both() {
     assert_eq!(last.expect("entry")["change"]["kind"], "linked");
 
     // Shapes that make no sense are refused, and say what to do instead.
-    let (status, body) = change(
-        &tess,
-        &copy,
-        2,
-        json!({ "kind": "link", "link": "related", "other": original }),
-    )
-    .await;
+    let (status, body) = link(&tess, &copy, 2, "related", &original).await;
     assert_eq!(status, 422);
     assert!(message(&body).contains("already duplicate of"), "{body}");
-    let (status, body) = change(
-        &tess,
-        &third,
-        1,
-        json!({ "kind": "link", "link": "duplicate_of", "other": copy }),
-    )
-    .await;
+    let (status, body) = link(&tess, &third, 1, "duplicate_of", &copy).await;
     assert_eq!(status, 403);
     assert!(
         message(&body).contains(&format!("link to the original, {original}")),
         "{body}"
     );
     for other in [third.as_str(), "J-999999"] {
-        let (status, body) = change(
-            &tess,
-            &third,
-            1,
-            json!({ "kind": "link", "link": "related", "other": other }),
-        )
-        .await;
+        let (status, body) = link(&tess, &third, 1, "related", &other).await;
         assert_eq!(status, 422, "{body}");
         assert_eq!(body["error"]["errors"][0]["field"], "other");
     }
@@ -108,13 +100,7 @@ async fn a_link_is_kept_on_both_jobs_in_one_commit_and_pushed_for_both() {
     desktop_job["group_id"] = json!("desktop");
     desktop_job["category"] = json!("Hardware");
     let desktop = reference(&fran.log_job(desktop_job).await);
-    let (status, body) = change(
-        &tom,
-        &desktop,
-        1,
-        json!({ "kind": "link", "link": "related", "other": original }),
-    )
-    .await;
+    let (status, body) = link(&tom, &desktop, 1, "related", &original).await;
     assert_eq!(status, 422, "{body}");
     assert!(message(&body).contains("that you can see"), "{body}");
 
@@ -145,13 +131,7 @@ async fn linking_many_jobs_to_one_parent_reports_each_and_writes_the_parent_once
         children.push(fran.log_job(network_job(title)).await);
     }
     // The third already belongs to another parent.
-    let (status, _) = change(
-        &lee,
-        &reference(&children[2]),
-        1,
-        json!({ "kind": "link", "link": "child_of", "other": elsewhere }),
-    )
-    .await;
+    let (status, _) = link(&lee, &reference(&children[2]), 1, "child_of", &elsewhere).await;
     assert_eq!(status, 200);
     let third_version = lee
         .get(&format!("/api/v1/jobs/{}", reference(&children[2])))
@@ -248,13 +228,7 @@ async fn resolving_an_original_resolves_its_duplicates_and_a_parent_waits_for_it
     let mut duplicates = Vec::new();
     for title in ["Drive S: slow", "Files take ages to open"] {
         let copy = reference(&fran.log_job(network_job(title)).await);
-        let (status, body) = change(
-            &tess,
-            &copy,
-            1,
-            json!({ "kind": "link", "link": "duplicate_of", "other": original }),
-        )
-        .await;
+        let (status, body) = link(&tess, &copy, 1, "duplicate_of", &original).await;
         assert_eq!(status, 200, "{body}");
         duplicates.push(copy);
     }
@@ -302,13 +276,7 @@ async fn resolving_an_original_resolves_its_duplicates_and_a_parent_waits_for_it
     // A parent does not close while a child is open; nothing is written.
     let parent = reference(&fran.log_job(network_job("Major: building B offline")).await);
     let child = reference(&fran.log_job(network_job("No network in B2")).await);
-    let (status, _) = change(
-        &tess,
-        &child,
-        1,
-        json!({ "kind": "link", "link": "child_of", "other": parent }),
-    )
-    .await;
+    let (status, _) = link(&tess, &child, 1, "child_of", &parent).await;
     assert_eq!(status, 200);
     let (status, _) = change(
         &tess,
@@ -358,13 +326,7 @@ async fn a_bulk_resolve_takes_duplicates_along_once() {
     let lee = desk.sign_in("lee").await;
     let original = reference(&fran.log_job(network_job("Email bounces")).await);
     let copy = reference(&fran.log_job(network_job("My emails come back")).await);
-    let (status, _) = change(
-        &lee,
-        &copy,
-        1,
-        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
-    )
-    .await;
+    let (status, _) = link(&lee, &copy, 1, "duplicate_of", &original).await;
     assert_eq!(status, 200);
     let before = desk.position().await;
     let (status, outcomes) = lee
@@ -401,13 +363,7 @@ async fn a_reply_on_a_major_incident_reaches_every_open_child() {
     let mut children = Vec::new();
     for title in ["No internet in sales", "No internet in HR"] {
         let child = reference(&fran.log_job(network_job(title)).await);
-        let (status, _) = change(
-            &tess,
-            &child,
-            1,
-            json!({ "kind": "link", "link": "child_of", "other": parent }),
-        )
-        .await;
+        let (status, _) = link(&tess, &child, 1, "child_of", &parent).await;
         assert_eq!(status, 200);
         children.push(child);
     }
@@ -500,13 +456,7 @@ async fn a_late_duplicate_of_a_resolved_job_is_resolved_with_it() {
             .await,
     );
     let before = desk.position().await;
-    let (status, job) = change(
-        &tess,
-        &late,
-        1,
-        json!({ "kind": "link", "link": "duplicate_of", "other": original }),
-    )
-    .await;
+    let (status, job) = link(&tess, &late, 1, "duplicate_of", &original).await;
     assert_eq!(status, 200, "{job}");
     assert_eq!(job["status"], "resolved", "answered as the commit left it");
     assert_eq!(job["version"], 3, "linked, then resolved");
@@ -571,13 +521,7 @@ async fn a_job_page_suggests_open_jobs_that_look_alike() {
     assert!(!similar(&page).contains(&unlike));
 
     // Linked, it is no longer a suggestion; nor is a job out of sight.
-    let (status, _) = change(
-        &tess,
-        &first,
-        1,
-        json!({ "kind": "link", "link": "related", "other": alike }),
-    )
-    .await;
+    let (status, _) = link(&tess, &first, 1, "related", &alike).await;
     assert_eq!(status, 200);
     let page = tess.get(&format!("/api/v1/jobs/{first}/page")).await;
     assert!(similar(&page).is_empty(), "{}", page["similar"]);
