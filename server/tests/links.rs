@@ -90,7 +90,7 @@ async fn a_link_is_kept_on_both_jobs_in_one_commit_and_pushed_for_both() {
         "{body}"
     );
     for other in [third.as_str(), "J-999999"] {
-        let (status, body) = link(&tess, &third, 1, "related", &other).await;
+        let (status, body) = link(&tess, &third, 1, "related", other).await;
         assert_eq!(status, 422, "{body}");
         assert_eq!(body["error"]["errors"][0]["field"], "other");
     }
