@@ -306,7 +306,7 @@ impl DeskService {
 
     /// Decides `command` on `job` with what it means for the jobs linked to
     /// it: a link's other side keeps the link too, a parent does not close
-    /// while a child is open, a reply on a parent can go to every open
+    /// while a child is open (nor a child reopen under a closed parent), a reply on a parent can go to every open
     /// child's client, and resolving an original resolves its open
     /// duplicates. The asked job's change comes first. `changed` holds the
     /// jobs this commit has changed already.
@@ -366,6 +366,17 @@ impl DeskService {
         ) {
             let children = self.linked_jobs(job, LinkKind::ParentOf, changed).await?;
             links::check_close(job, &children)?;
+        }
+        if matches!(
+            command,
+            Command::Move {
+                action: Move::Reopen,
+                ..
+            }
+        ) {
+            for parent in self.linked_jobs(job, LinkKind::ChildOf, changed).await? {
+                links::check_reopen(job, &parent)?;
+            }
         }
         let (after, change) = decide(job, viewer, command, directory, now)?;
         let mut decided = Vec::new();

@@ -317,6 +317,19 @@ async fn resolving_an_original_resolves_its_duplicates_and_a_parent_waits_for_it
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "closed");
+    // Nor does a child reopen under the closed parent.
+    let (status, body) = change(
+        &fran,
+        &child,
+        3,
+        json!({ "kind": "move", "action": "reopen", "reason": "Still down" }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        message(&body).contains(&format!("reopen {parent} first")),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -266,6 +266,18 @@ pub fn check_close(parent: &Job, children: &[Job]) -> Result<(), DeskError> {
     }
 }
 
+/// Checks that `child` may be reopened, given its parent as it is now: not
+/// under a closed parent, which would then hold an open child.
+pub fn check_reopen(child: &Job, parent: &Job) -> Result<(), DeskError> {
+    if parent.status == Status::Closed {
+        return Err(DeskError::forbidden(format!(
+            "{} is a child of {}, which is closed; reopen {} first, or remove the link.",
+            child.reference, parent.reference, parent.reference
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,6 +398,16 @@ mod tests {
         );
         children[1].status = Status::Closed;
         assert!(check_close(&parent, &children).is_ok());
+    }
+
+    #[test]
+    fn a_child_reopens_only_under_a_parent_that_is_not_closed() {
+        let (child, mut parent) = (job(2, 2, 0), job(1, 0, 0));
+        parent.status = Status::Resolved;
+        assert!(check_reopen(&child, &parent).is_ok());
+        parent.status = Status::Closed;
+        let error = check_reopen(&child, &parent).expect_err("refused");
+        assert!(error.to_string().contains("reopen J-1002 first"), "{error}");
     }
 
     #[test]
