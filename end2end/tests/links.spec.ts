@@ -7,12 +7,19 @@ import { expect, test } from "@playwright/test";
 
 import { logNetworkJob, open, signIn } from "./support";
 
+/** A word of one test run only, so that jobs of earlier runs against the
+ * same server neither match the queue's search nor look alike. */
+function fresh(): string {
+  return (Date.now().toString(36) + Math.random().toString(36).slice(2, 6)).replace(/[^a-z0-9]/g, "");
+}
+
 test("a lead links three reports to a major incident and its page shows them live", async ({ browser }) => {
+  const run = fresh();
   const fran = await signIn(browser, "fran");
-  const parent = await logNetworkJob(fran, "Major incident: core switch");
+  const parent = await logNetworkJob(fran, `Major incident: core switch ${run}`);
   const children: string[] = [];
-  for (const n of [1, 2, 3]) children.push(await logNetworkJob(fran, `Outage report ${n}`));
-  const related = await logNetworkJob(fran, "Switch firmware notice");
+  for (const n of [1, 2, 3]) children.push(await logNetworkJob(fran, `Outage ${run} report ${n}`));
+  const related = await logNetworkJob(fran, `Switch firmware notice ${run}`);
 
   const tess = await signIn(browser, "tess");
   await open(tess, `/jobs/${parent}`);
@@ -21,7 +28,7 @@ test("a lead links three reports to a major incident and its page shows them liv
   await expect(links).toHaveCount(0);
 
   const lee = await signIn(browser, "lee");
-  await open(lee, "/?view=all&q=Outage+report");
+  await open(lee, `/?view=all&q=Outage+${run}`);
   await expect(lee.getByTestId("connection")).toHaveText("Live");
   const rows = lee.locator("tbody tr[data-ref]");
   await expect(rows).toHaveCount(3);
@@ -39,7 +46,7 @@ test("a lead links three reports to a major incident and its page shows them liv
   for (const child of children) {
     await expect(tess.locator(`[data-testid=links] li[data-ref="${child}"]`)).toContainText("Parent of");
   }
-  await expect(links.first()).toContainText("Outage report");
+  await expect(links.first()).toContainText(`Outage ${run} report`);
   await expect(tess.getByTestId("job-page")).toContainText("linked the job: parent of");
 
   // Where a child stands follows it live.
@@ -80,16 +87,17 @@ test("a lead links three reports to a major incident and its page shows them liv
 });
 
 test("a report like the open job appears on its page as it is logged, and is linked from there", async ({ browser }) => {
+  const run = fresh();
   const fran = await signIn(browser, "fran");
-  const first = await logNetworkJob(fran, "Turnstile at the loading dock stuck");
+  const first = await logNetworkJob(fran, `Turnstile${run} at the loading${run} dock${run}`);
   const tess = await signIn(browser, "tess");
   await open(tess, `/jobs/${first}`);
   await expect(tess.getByTestId("connection")).toHaveText("Live");
   await expect(tess.getByTestId("similar")).toHaveCount(0);
 
-  const second = await logNetworkJob(fran, "Loading dock turnstile will not turn");
+  const second = await logNetworkJob(fran, `Loading${run} dock${run} turnstile${run} will not turn`);
   const suggestion = tess.locator(`[data-testid=similar] li[data-ref="${second}"]`);
-  await expect(suggestion).toContainText("dock, loading, turnstile");
+  await expect(suggestion).toContainText(`dock${run}, loading${run}, turnstile${run}`);
   await tess.getByRole("button", { name: `Choose ${second} in the link form` }).click();
   await expect(tess.locator("input[name=link-other]")).toHaveValue(second);
   await tess.locator("select[name=link-kind]").selectOption("duplicated_by");

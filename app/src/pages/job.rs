@@ -255,6 +255,19 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
             Ok(fresh.position)
         })
     };
+    // Reloads just the linked and similar jobs, which a live event for this
+    // job may have changed: the rest of the page follows the events, and a
+    // snapshot of who is on the job could be older than the presence
+    // messages that arrive meanwhile.
+    let refresh_related = move || async move {
+        let Ok(fresh) = load_job(reference.to_string()).await else {
+            return;
+        };
+        if job.try_with_untracked(|j| j.version <= fresh.job.version) == Some(true) {
+            linked.try_set(fresh.linked);
+            similar.try_set(fresh.similar);
+        }
+    };
     let page = LivePage {
         apply: Rc::new(move |message| match message {
             LiveMessage::Event {
@@ -279,9 +292,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                         | Change::Edited { .. }
                         | Change::StatusChanged { .. }
                 ) {
-                    leptos::task::spawn_local(async move {
-                        let _ = refresh().await;
-                    });
+                    leptos::task::spawn_local(refresh_related());
                 }
                 let entry = HistoryEntry {
                     position,
@@ -338,9 +349,7 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
                 // One that stops looking alike leaves a place that another,
                 // further down the server's list, may take.
                 if shown && alike.is_none() {
-                    leptos::task::spawn_local(async move {
-                        let _ = refresh().await;
-                    });
+                    leptos::task::spawn_local(refresh_related());
                 }
                 if alike.is_some() || shown {
                     similar.update(|list| {
