@@ -1,8 +1,7 @@
 //! Server functions: the browser's calls into the desk. Each one finds the
-//! signed-in person from the session cookie, calls the [`Desk`] service and
-//! translates its answer; no rule is decided here.
-//!
-//! [`Desk`]: crate::desk::Desk
+//! signed-in person from the session cookie, calls the `Desk` service (in
+//! `crate::desk`, server build only) and translates its answer; no rule is
+//! decided here.
 //!
 //! The server function macro turns each function's parameters into the
 //! fields of a generated struct; the functions' docs describe them.
