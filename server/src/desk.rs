@@ -306,10 +306,10 @@ impl DeskService {
 
     /// Decides `command` on `job` with what it means for the jobs linked to
     /// it: a link's other side keeps the link too, a parent does not close
-    /// while a child is open (nor a child reopen under a closed parent), a reply on a parent can go to every open
-    /// child's client, and resolving an original resolves its open
-    /// duplicates. The asked job's change comes first. `changed` holds the
-    /// jobs this commit has changed already.
+    /// while a child is open (nor a child reopen under a closed parent), a
+    /// reply on a parent can go to every open child's client, and resolving
+    /// an original resolves its open duplicates. The asked job's change
+    /// comes first. `changed` holds the jobs this commit has changed already.
     async fn decide_with_links(
         &self,
         viewer: &Viewer,
