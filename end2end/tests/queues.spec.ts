@@ -120,3 +120,24 @@ test("a client's name narrows the queue to that client's jobs", async ({ browser
   await lee.getByLabel("Any client").click();
   await expect(lee.getByTestId("client-filter")).toHaveCount(0);
 });
+
+test("a lead triages with the keyboard: select rows, jump to the bulk bar, apply", async ({ browser }) => {
+  const fran = await signIn(browser, "fran");
+  for (const n of [1, 2, 3]) await logNetworkJob(fran, `Keyboard triage ${n}`);
+  const lee = await signIn(browser, "lee");
+  await open(lee, "/?view=all&q=Keyboard+triage");
+  await expect(lee.getByTestId("connection")).toHaveText("Live");
+  await expect(lee.locator("tbody tr[data-ref]")).toHaveCount(3);
+  await lee.locator(".queue-scroll").focus();
+  for (const key of ["x", "j", "x", "j", "x"]) await lee.keyboard.press(key);
+  await expect(lee.getByTestId("bulk")).toContainText("3 selected");
+  await lee.keyboard.press("b");
+  const action = lee.locator("select[name=bulk-action]");
+  await expect(action).toBeFocused();
+  await action.selectOption("priority");
+  await lee.locator("select[name=bulk-priority]").selectOption("P1");
+  await lee.getByLabel("Reason or note").fill("Whole floor affected");
+  await lee.getByLabel("Reason or note").press("Enter");
+  await expect(lee.getByTestId("bulk-result")).toContainText("3 done, 0 refused");
+  await expect(lee.locator("tbody tr[data-ref] .badge")).toHaveText(["P1", "P1", "P1"]);
+});

@@ -976,22 +976,6 @@ fn Links(
     .into_any()
 }
 
-/// Puts the cursor in the link form's job field, so that the kind of link
-/// is one choice away.
-fn focus_link_form() {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        let field = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.query_selector("input[name=link-other]").ok().flatten())
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(field) = field {
-            let _ = field.focus();
-        }
-    }
-}
-
 /// Open jobs that look like this one, live, each a click away from being
 /// linked to it.
 #[component]
@@ -1021,7 +1005,8 @@ fn Similar(
                                         <button type="button" class="link small" aria-label=format!("Choose {other} in the link form")
                                             on:click=move |_| {
                                                 drafts.link_other.set(other.to_string());
-                                                focus_link_form();
+                                                // The kind of link is then one choice away.
+                                                super::layout::focus_first("input[name=link-other]");
                                             }>"Link…"</button>
                                     </Show>
                                 </li>

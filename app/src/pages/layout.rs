@@ -42,6 +42,24 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// Puts the keyboard focus on the first element that `selector` finds, if
+/// there is one (in the browser; nothing happens on the server).
+pub fn focus_first(selector: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let found = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(found) = found {
+            let _ = found.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = selector;
+}
+
 /// Loads `path` as a new page, so that the server renders it with the
 /// current session.
 pub fn navigate_fully(path: &str) {

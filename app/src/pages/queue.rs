@@ -338,7 +338,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
 
     // Keys work while the list has the focus (click it, or Tab to it):
     // j/k or the arrows move, x or space selects, shift extends, Enter opens,
-    // n takes the next job.
+    // n takes the next job, b goes to the bulk bar's action.
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let len = rows.with_untracked(Vec::len);
         match ev.key().as_str() {
@@ -367,6 +367,10 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
             "n" => {
                 taking.dispatch(());
             }
+            "b" => {
+                ev.prevent_default();
+                super::layout::focus_first("select[name=bulk-action]");
+            }
             _ => {}
         }
     };
@@ -375,7 +379,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
                     <div
                         class="queue-scroll"
                         tabindex="0"
-                        aria-label="Jobs: j and k move, x selects, Enter opens, n takes the next job"
+                        aria-label="Jobs: j and k move, x selects, Enter opens, n takes the next job, b goes to the bulk actions"
                         on:keydown=on_key
                         node_ref=scroller
                         on:scroll=move |_| {
