@@ -379,7 +379,7 @@ fn LiveQueue(page: LoadedPage, directory: Directory) -> impl IntoView {
                     <div
                         class="queue-scroll"
                         tabindex="0"
-                        aria-label="Jobs: j and k move, x selects, Enter opens, n takes the next job, b goes to the bulk actions"
+                        aria-label="Jobs: j and k move, x selects, Enter opens, n takes the next job, b jumps to the change bar for the selection"
                         on:keydown=on_key
                         node_ref=scroller
                         on:scroll=move |_| {
