@@ -20,6 +20,39 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[at].as_secs_f64() * 1000.0
 }
 
+/// Asks for `path` as the signed-in lead; the answer as JSON.
+async fn get(http: &reqwest::Client, origin: &str, cookie: &str, path: &str) -> Value {
+    http.get(format!("{origin}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The first 1,000 rows of the queue view `query`, in two pages of 500.
+async fn first_thousand(
+    http: &reqwest::Client,
+    origin: &str,
+    cookie: &str,
+    query: &str,
+) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for offset in [0, 500] {
+        let page = get(
+            http,
+            origin,
+            cookie,
+            &format!("/api/v1/queue?{query}&limit=500&offset={offset}"),
+        )
+        .await;
+        rows.extend(page["rows"].as_array().cloned().unwrap_or_default());
+    }
+    rows
+}
+
 /// Sends one bulk change of `command` to `jobs` (queue rows, at the versions
 /// they show); answers how many were done and how long the request took.
 async fn bulk(
@@ -102,15 +135,7 @@ async fn main() {
         let mut total = 0;
         for _ in 0..rounds {
             let started = Instant::now();
-            let page: Value = http
-                .get(format!("{origin}{path}"))
-                .header("cookie", &cookie)
-                .send()
-                .await
-                .expect("queue")
-                .json()
-                .await
-                .expect("json");
+            let page = get(&http, &origin, &cookie, path).await;
             samples.push(started.elapsed());
             total = page["total"].as_u64().unwrap_or(0);
         }
@@ -123,30 +148,7 @@ async fn main() {
         );
     }
 
-    let page: Value = http
-        .get(format!(
-            "{origin}/api/v1/queue?view=unassigned&group=network&limit=500"
-        ))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("queue")
-        .json()
-        .await
-        .expect("json");
-    let mut jobs: Vec<Value> = page["rows"].as_array().cloned().unwrap_or_default();
-    let more: Value = http
-        .get(format!(
-            "{origin}/api/v1/queue?view=unassigned&group=network&limit=500&offset=500"
-        ))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("queue")
-        .json()
-        .await
-        .expect("json");
-    jobs.extend(more["rows"].as_array().cloned().unwrap_or_default());
+    let jobs = first_thousand(&http, &origin, &cookie, "view=unassigned&group=network").await;
     let (done, elapsed) = bulk(
         &http,
         &origin,
@@ -161,28 +163,7 @@ async fn main() {
         elapsed.as_secs_f64()
     );
 
-    let get = |path: String| {
-        let request = http
-            .get(format!("{origin}{path}"))
-            .header("cookie", &cookie);
-        async move {
-            request
-                .send()
-                .await
-                .expect("get")
-                .json::<Value>()
-                .await
-                .expect("json")
-        }
-    };
-    let mut children = Vec::new();
-    for offset in [0, 500] {
-        let page = get(format!(
-            "/api/v1/queue?view=all&group=apps&limit=500&offset={offset}"
-        ))
-        .await;
-        children.extend(page["rows"].as_array().cloned().unwrap_or_default());
-    }
+    let mut children = first_thousand(&http, &origin, &cookie, "view=all&group=apps").await;
     let parent = children.remove(0);
     let parent_ref = parent["reference"].as_str().expect("reference").to_owned();
     let (done, elapsed) = bulk(
@@ -202,7 +183,13 @@ async fn main() {
     // Notes on the parent (999 links) and on one of its children (one
     // link), each the next version of its job: what a heavy job costs.
     let started = Instant::now();
-    let page = get(format!("/api/v1/jobs/{parent_ref}/page")).await;
+    let page = get(
+        &http,
+        &origin,
+        &cookie,
+        &format!("/api/v1/jobs/{parent_ref}/page"),
+    )
+    .await;
     let loaded = started.elapsed();
     let links = page["job"]["links"].as_array().map_or(0, Vec::len);
     let child = children[1]["reference"]
@@ -216,7 +203,13 @@ async fn main() {
         ),
         (format!("the child {child} (1 link)"), &child),
     ] {
-        let mut version = get(format!("/api/v1/jobs/{reference}")).await["version"]
+        let mut version = get(
+            &http,
+            &origin,
+            &cookie,
+            &format!("/api/v1/jobs/{reference}"),
+        )
+        .await["version"]
             .as_u64()
             .expect("version");
         let mut samples = Vec::new();

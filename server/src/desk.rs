@@ -88,6 +88,33 @@ fn replacements(
         .collect()
 }
 
+/// The asking job's side of a link command on `job` and `other`: the job
+/// linked or unlinked (then resolved, when it just became the duplicate of
+/// a resolved original), and the link `other` gains or loses with it.
+fn link_side(
+    job: &Job,
+    other: &Job,
+    viewer: &Viewer,
+    command: &Command,
+    now: Timestamp,
+) -> Result<(Vec<Decided>, app::domain::Link), DeskError> {
+    let (after, change, mirrored) = decide_link(job, other, viewer, command, now)?;
+    let settled = match command {
+        Command::Link {
+            link: LinkKind::DuplicateOf,
+            ..
+        } => settle_duplicate(&after, other, viewer, now),
+        _ => None,
+    };
+    let mut decided = vec![Decided {
+        before: job.clone(),
+        after,
+        change,
+    }];
+    decided.extend(settled);
+    Ok((decided, mirrored))
+}
+
 /// A job just marked a duplicate of an original that is resolved already is
 /// resolved with it at once, as resolving the original would have done.
 fn settle_duplicate(
@@ -324,13 +351,8 @@ impl DeskService {
                 Some(other) => other.clone(),
                 None => self.linked_job(viewer, command, other).await?,
             };
-            let (after, change, mirrored) = decide_link(job, &other, viewer, command, now)?;
+            let (mut decided, mirrored) = link_side(job, &other, viewer, command, now)?;
             let removed = matches!(command, Command::Unlink { .. });
-            let mut decided = vec![Decided {
-                before: job.clone(),
-                after,
-                change,
-            }];
             let other_now = match mirror_links(&other, vec![mirrored], removed, viewer, now) {
                 Some((other_after, other_change)) => {
                     decided.push(Decided {
@@ -342,19 +364,16 @@ impl DeskService {
                 }
                 None => other,
             };
-            let job_now = decided[0].after.clone();
-            let settled = match command {
-                Command::Link {
-                    link: LinkKind::DuplicateOf,
-                    ..
-                } => settle_duplicate(&job_now, &other_now, viewer, now),
-                Command::Link {
-                    link: LinkKind::DuplicatedBy,
-                    ..
-                } => settle_duplicate(&other_now, &job_now, viewer, now),
-                _ => None,
-            };
-            decided.extend(settled);
+            // This job as an original: the other, its new duplicate, may be
+            // resolved with it.
+            if let Command::Link {
+                link: LinkKind::DuplicatedBy,
+                ..
+            } = command
+            {
+                let job_now = decided[0].after.clone();
+                decided.extend(settle_duplicate(&other_now, &job_now, viewer, now));
+            }
             return Ok(decided);
         }
         if matches!(
@@ -747,15 +766,18 @@ impl Desk for DeskService {
             .iter()
             .map(HistoryEntry::from)
             .collect();
-        let linked = self
-            .store
-            .jobs(job.links.iter().map(|l| l.other))
-            .await
-            .map_err(internal("reading linked jobs"))?
-            .values()
-            .filter(|other| viewer.can_see(other))
-            .map(LinkedJob::from)
-            .collect();
+        let linked = if job.links.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .jobs(job.links.iter().map(|l| l.other))
+                .await
+                .map_err(internal("reading linked jobs"))?
+                .values()
+                .filter(|other| viewer.can_see(other))
+                .map(LinkedJob::from)
+                .collect()
+        };
         Ok(JobSnapshot {
             viewer: viewer.clone(),
             position,
@@ -1036,31 +1058,17 @@ impl Desk for DeskService {
                             continue;
                         }
                         let decided_here = match &mut linked {
-                            Some((_, other, mirrored)) => decide_link(
-                                job, other, viewer, command, now,
-                            )
-                            .map(|(after, change, link)| {
-                                if removed {
-                                    other.links.retain(|l| l.other != link.other);
-                                } else {
-                                    other.links.push(link);
-                                }
-                                mirrored.push(link);
-                                let settled = match command {
-                                    Command::Link {
-                                        link: LinkKind::DuplicateOf,
-                                        ..
-                                    } => settle_duplicate(&after, other, viewer, now),
-                                    _ => None,
-                                };
-                                let mut list = vec![Decided {
-                                    before: job.clone(),
-                                    after,
-                                    change,
-                                }];
-                                list.extend(settled);
-                                list
-                            }),
+                            Some((_, other, mirrored)) => {
+                                link_side(job, other, viewer, command, now).map(|(list, link)| {
+                                    if removed {
+                                        other.links.retain(|l| l.other != link.other);
+                                    } else {
+                                        other.links.push(link);
+                                    }
+                                    mirrored.push(link);
+                                    list
+                                })
+                            }
                             None => {
                                 self.decide_with_links(
                                     viewer, job, command, directory, now, &changed,

@@ -222,21 +222,24 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
     let problem = RwSignal::new(None::<(Form, DeskError)>);
     let drafts = Drafts::new();
 
+    // Takes the linked and similar jobs of a fresh snapshot, unless live
+    // events for this job have overtaken it; `None` when the page is gone.
+    let take_related = move |fresh: &mut JobSnapshot| -> Option<()> {
+        if job.try_with_untracked(|j| j.version <= fresh.job.version)? {
+            linked.try_set(std::mem::take(&mut fresh.linked));
+            similar.try_set(std::mem::take(&mut fresh.similar));
+        }
+        Some(())
+    };
     // Replaces the page's state with a fresh snapshot (after a conflict or
     // when the connection is too far behind); drafts are left alone.
     let refresh = move || -> Reload {
         Box::pin(async move {
-            let fresh = load_job(reference.to_string()).await?;
+            let mut fresh = load_job(reference.to_string()).await?;
             // A live event may have landed while the reload was on its way:
-            // keep whichever is newer, and every history entry once. Linked
-            // and similar jobs are taken as of the snapshot unless live
-            // events for this job have overtaken it. The page may be gone.
-            let Some(current) = job.try_with_untracked(|j| j.version <= fresh.job.version) else {
+            // keep whichever is newer, and every history entry once.
+            if take_related(&mut fresh).is_none() {
                 return Ok(fresh.position);
-            };
-            if current {
-                linked.try_set(fresh.linked);
-                similar.try_set(fresh.similar);
             }
             job.try_update(|now| {
                 if fresh.job.version >= now.version {
@@ -260,12 +263,8 @@ fn LiveJob(snapshot: JobSnapshot) -> impl IntoView {
     // snapshot of who is on the job could be older than the presence
     // messages that arrive meanwhile.
     let refresh_related = move || async move {
-        let Ok(fresh) = load_job(reference.to_string()).await else {
-            return;
-        };
-        if job.try_with_untracked(|j| j.version <= fresh.job.version) == Some(true) {
-            linked.try_set(fresh.linked);
-            similar.try_set(fresh.similar);
+        if let Ok(mut fresh) = load_job(reference.to_string()).await {
+            let _ = take_related(&mut fresh);
         }
     };
     let page = LivePage {
